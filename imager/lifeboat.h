@@ -1,0 +1,212 @@
+/*
+ * lifeboat.h — the public API of the Lifeboat imaging engine.
+ *
+ * The engine backs up, restores, clones and verifies disks through qcow2
+ * version 3 images (docs/image-format.md).  It has no UI and no global
+ * state: every call takes an lb_ctx that carries the progress callback, the
+ * cancel flag and the text of the last error (like zlib's strm->msg).
+ *
+ * Conventions for every function declared here:
+ *   - sizes and offsets are uint64_t bytes unless a name says _sectors;
+ *   - return 0 (or a count) on success and a negative errno on failure,
+ *     with ctx->msg naming what failed, where (device, byte offset) and why;
+ *   - the engine never prints and never exits: the CLI (imager/cli*.c) and
+ *     the TUI (tui/) turn errors into words and exit codes (lb_exit_code()).
+ */
+#ifndef LIFEBOAT_H
+#define LIFEBOAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LB_VERSION "0.1.0"
+
+/* ---- Job context, progress and errors ----------------------------------- */
+
+enum lb_phase {
+	LB_PHASE_PREPARE,   /* opening, checking targets, planning */
+	LB_PHASE_COPY,      /* reading source and writing target/image */
+	LB_PHASE_FINISH,    /* writing tables, fsync, rename */
+	LB_PHASE_VERIFY,    /* reading back and comparing checksums */
+	LB_PHASE_RESCUE_COPY, LB_PHASE_RESCUE_TRIM, LB_PHASE_RESCUE_SCRAPE,
+	LB_PHASE_RESCUE_RETRY,
+	LB_PHASE_DONE,
+};
+
+/* State of a disk region, for the strip map that the TUI draws. */
+enum lb_region_state {
+	LB_REGION_PENDING, LB_REGION_COPIED, LB_REGION_UNUSED, LB_REGION_ZERO,
+	LB_REGION_BAD,
+};
+
+struct lb_progress {
+	enum lb_phase phase;
+	uint64_t done;          /* bytes of the source processed so far */
+	uint64_t total;         /* bytes to process in this phase */
+	uint64_t written;       /* bytes written to the image or target */
+	double rate;            /* bytes/s over the last few seconds */
+	double avg_rate;        /* bytes/s since the phase began */
+	double eta;             /* seconds left, or -1 when unknown */
+	uint64_t errors;        /* unreadable sectors or failed reads so far */
+};
+
+/* Called at most a few times per second from the job's thread.  Return
+ * non-zero to ask the job to cancel (it then fails with -ECANCELED). */
+typedef int (*lb_progress_fn)(const struct lb_progress *p, void *user);
+
+/* Called when the state of a byte range changes (optional, may be NULL). */
+typedef void (*lb_region_fn)(uint64_t offset, uint64_t length,
+			     enum lb_region_state state, void *user);
+
+/* Called for log lines the UI should keep (optional, may be NULL). */
+typedef void (*lb_log_fn)(const char *line, void *user);
+
+struct lb_ctx {
+	lb_progress_fn progress;
+	lb_region_fn region;
+	lb_log_fn log;
+	void *user;
+	volatile int cancel;    /* set non-zero from any thread to cancel */
+	char msg[512];          /* what went wrong, where and why */
+};
+
+/* Exit codes of the `lifeboat` command; documented in its --help. */
+enum lb_exit {
+	LB_EXIT_OK = 0,
+	LB_EXIT_FAILURE = 1,    /* anything not listed below */
+	LB_EXIT_USAGE = 2,      /* bad command line */
+	LB_EXIT_REFUSED = 3,    /* a safety rule refused the job */
+	LB_EXIT_SOURCE_IO = 4,  /* reading the source failed */
+	LB_EXIT_TARGET_IO = 5,  /* writing the image or target failed, full */
+	LB_EXIT_BAD_IMAGE = 6,  /* image corrupt, incomplete or not ours */
+	LB_EXIT_MISMATCH = 7,   /* verify found a difference */
+	LB_EXIT_CANCELLED = 8,  /* the person cancelled */
+};
+
+/* ---- Devices ------------------------------------------------------------ */
+
+struct lb_partition {
+	char name[64];          /* kernel name, e.g. "sda1", "nvme0n1p2" */
+	uint32_t number;        /* partition number in the table */
+	uint64_t start;         /* bytes from the start of the disk */
+	uint64_t size;          /* bytes */
+	char fstype[32];        /* "ext4", "vfat", "ntfs", "" when unknown */
+	char label[64];
+	char uuid[64];
+	char mountpoint[256];   /* "" when not mounted */
+};
+
+struct lb_device {
+	char name[64];          /* kernel name, e.g. "sda" */
+	char path[128];         /* "/dev/sda" */
+	uint64_t size;          /* bytes */
+	uint32_t logical_sector;   /* bytes */
+	uint32_t physical_sector;  /* bytes */
+	char model[64];
+	char serial[64];
+	char transport[16];     /* "sata", "nvme", "usb", "virtio", "mmc", ... */
+	int rotational, removable, read_only;
+	int is_lifeboat_medium; /* holds the medium Lifeboat booted from */
+	int in_use;             /* mounted, swap, or holder (md, dm) */
+	char pttype[8];         /* "gpt", "dos", "" */
+	size_t nparts;
+	struct lb_partition *parts;
+};
+
+/* Lists the block devices under /sys/block (loop devices only when they
+ * are bound to a file, no ram/zram).  *out is malloc'd; free with
+ * lb_free_devices().  Returns the count or a negative errno. */
+int lb_list_devices(struct lb_ctx *ctx, struct lb_device **out);
+void lb_free_devices(struct lb_device *devs, int n);
+
+/* ---- Jobs --------------------------------------------------------------- */
+
+enum lb_compress { LB_COMPRESS_ZSTD = 0, LB_COMPRESS_ZLIB = 1 };
+
+/* A source or target: a whole disk, a regular file, or a byte range of one
+ * (a partition addressed by its offset inside the disk, so that the kernel
+ * need not have created a partition node). */
+struct lb_span {
+	const char *path;
+	uint64_t offset;        /* bytes; 0 for the whole device or file */
+	uint64_t length;        /* bytes; 0 for "to the end" */
+};
+
+struct lb_backup_opts {
+	struct lb_span source;
+	const char *image;      /* final path; written as IMAGE.part first */
+	enum lb_compress compress;
+	int level;              /* 0: the codec's default for this tool */
+	uint32_t cluster_size;  /* bytes, power of two; 0: the default */
+	uint64_t split_size;    /* bytes per piece; 0: automatic (FAT32) */
+	int threads;            /* 0: one per online core */
+	int overwrite;          /* replace an existing image */
+};
+
+struct lb_restore_opts {
+	const char *image;      /* first piece of a split set, or the file */
+	struct lb_span target;
+	int confirmed;          /* the person typed the name or gave --yes */
+	int threads;
+	int verify_after;       /* read back and compare after writing */
+};
+
+struct lb_clone_opts {
+	struct lb_span source;
+	struct lb_span target;
+	int confirmed;
+	int threads;
+	int verify_after;
+};
+
+struct lb_verify_opts {
+	const char *image;
+	const char *against;    /* device or file to compare with, or NULL */
+	int threads;
+};
+
+int lb_backup(struct lb_ctx *ctx, const struct lb_backup_opts *o);
+int lb_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o);
+int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o);
+int lb_verify(struct lb_ctx *ctx, const struct lb_verify_opts *o);
+
+/* ---- Image facts -------------------------------------------------------- */
+
+struct lb_image_info {
+	uint64_t virtual_size;      /* bytes of the source */
+	uint64_t file_size;         /* bytes of all pieces together */
+	uint32_t cluster_size;
+	enum lb_compress compress;
+	int complete;               /* written to the end and renamed */
+	int pieces;                 /* 1, or the number of split pieces */
+	int has_lifeboat_meta;      /* 0 for images made by other tools */
+	char source_model[64], source_serial[64];
+	uint64_t source_size;
+	uint32_t logical_sector, physical_sector;
+	int64_t created;            /* seconds since the epoch, UTC */
+	char tool_version[32];
+	char sha256[65];            /* hex of the whole source as read */
+	uint64_t stored_clusters, zero_clusters;
+	uint64_t bad_bytes;         /* unreadable bytes (rescue), 0 otherwise */
+};
+
+/* Reads the header, tables and Lifeboat metadata of IMAGE (a file or the
+ * first piece of a split set) without decompressing data.  Checks every
+ * table against the file size first: a hostile image fails with -EINVAL
+ * or -EBADMSG and ctx->msg says which field at which offset. */
+int lb_image_info(struct lb_ctx *ctx, const char *image,
+		  struct lb_image_info *out);
+
+/* Checks whether PATH may be written as a restore or clone target for
+ * NEED bytes: not mounted, not in use, not the Lifeboat medium, not holding
+ * IMAGE (may be NULL), large enough.  Returns 0 or a negative errno with
+ * the reason in ctx->msg.  Does not open the target for writing. */
+int lb_check_target(struct lb_ctx *ctx, const char *path, uint64_t need,
+		    const char *image);
+
+/* Maps a negative errno from a job to a process exit code (enum lb_exit). */
+int lb_exit_code(int err);
+
+const char *lb_phase_name(enum lb_phase p);
+
+#endif
