@@ -15,9 +15,11 @@ include mk/config.mk
 include mk/host-deps.mk
 include tui/tui.mk
 include imager/imager.mk
-include deps/deps.mk
-include iso/iso.mk
 include tests/tests.mk
+# Fragments that their areas add as they land.
+-include deps/deps.mk
+-include iso/iso.mk
+-include tests/bench/bench.mk
 
 all: iso
 
