@@ -1,0 +1,152 @@
+/*
+ * dev_block.c — the block-device backend of lb_dev, and the only file in
+ * Lifeboat that knows Linux block ioctls (linux/fs.h): BLKGETSIZE64,
+ * BLKSSZGET, BLKPBSZGET, BLKROGET/BLKROSET, BLKZEROOUT, BLKDISCARD.
+ *
+ * A source (LB_DEV_READ) is opened O_RDONLY and marked read-only in the
+ * kernel with BLKROSET for as long as it is open; close restores the flag
+ * it found.  A target is opened O_RDWR|O_EXCL, which the kernel refuses
+ * with EBUSY while the device or one of its partitions is mounted, used by
+ * swap, md, dm, or opened exclusively by anyone else — the last and most
+ * reliable of the in-use checks (safety.c runs the others first so that
+ * the message can say why).  Zeroing uses BLKZEROOUT, which the kernel
+ * turns into WRITE ZEROES/unmap where the device supports it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "dev_backend.h"
+
+static int block_zero(struct lb_dev *d, uint64_t off, uint64_t len)
+{
+	uint64_t sec = d->logical_sector ? d->logical_sector : 512;
+	uint64_t a = (off + sec - 1) / sec * sec, b = (off + len) / sec * sec;
+	uint64_t range[2];
+	int r;
+
+	if (d->mode == LB_DEV_READ)
+		return -EBADF;
+	if (off > d->size || len > d->size - off)
+		return -ENOSPC;
+	if (len == 0)
+		return 0;
+	if (((d->base + a) % sec) || b <= a)    /* unaligned span: plain writes */
+		return lb_dev_write_zeros(d, off, len);
+	if (a > off && (r = lb_dev_write_zeros(d, off, a - off)) < 0)
+		return r;
+	if (off + len > b && (r = lb_dev_write_zeros(d, b, off + len - b)) < 0)
+		return r;
+	range[0] = d->base + a;
+	range[1] = b - a;
+	if (ioctl(d->fd, BLKZEROOUT, range) == 0)
+		return 0;
+	if (errno != EOPNOTSUPP && errno != ENOTTY && errno != EINVAL)
+		return -errno;
+	return lb_dev_write_zeros(d, a, b - a);
+}
+
+static int block_flush(struct lb_dev *d)
+{
+	if (d->mode == LB_DEV_READ)
+		return 0;
+	return fsync(d->fd) < 0 ? -errno : 0;
+}
+
+static int block_close(struct lb_dev *d)
+{
+	int r = 0, ro = 0;
+
+	if (d->fd >= 0 && d->ro_was_set) {
+		/* We set the read-only flag; give the device back as found. */
+		if (ioctl(d->fd, BLKROSET, &ro) < 0)
+			r = -errno;
+	}
+	if (d->fd >= 0 && close(d->fd) < 0 && r == 0)
+		r = -errno;
+	free(d);
+	return r;
+}
+
+static const struct lb_dev_ops block_ops = {
+	.pread = lb_dev_fd_pread,
+	.pwrite = lb_dev_fd_pwrite,
+	.zero = block_zero,
+	.flush = block_flush,
+	.close = block_close,
+};
+
+/* Marks a source read-only in the kernel for the job (rule 1).  Without
+ * CAP_SYS_ADMIN the ioctl fails; O_RDONLY still keeps us from writing. */
+static void set_readonly(struct lb_dev *d)
+{
+	int ro = 0, one = 1;
+
+	if (ioctl(d->fd, BLKROGET, &ro) < 0 || ro)
+		return;
+	if (ioctl(d->fd, BLKROSET, &one) == 0)
+		d->ro_was_set = 1;
+}
+
+static int open_error(struct lb_ctx *ctx, struct lb_dev *d, int e)
+{
+	if (e == EBUSY)
+		snprintf(ctx->msg, sizeof ctx->msg, "%s: device is in use "
+			 "(mounted, swap, part of md/dm, or opened exclusively "
+			 "by another program): %s", d->path, strerror(e));
+	else
+		snprintf(ctx->msg, sizeof ctx->msg, "%s: cannot open %s: %s",
+			 d->path, d->mode == LB_DEV_READ ? "for reading" :
+			 "for writing", strerror(e));
+	return -e;
+}
+
+int lb_dev_block_open(struct lb_ctx *ctx, struct lb_dev *d)
+{
+	int flags = d->mode == LB_DEV_READ ? O_RDONLY : O_RDWR | O_EXCL;
+	int lss = 512, pss = 0, ro = 0;
+	uint64_t size = 0;
+
+	d->fd = open(d->path, flags | O_CLOEXEC);
+	if (d->fd < 0)
+		return open_error(ctx, d, errno);
+	d->ops = &block_ops;
+	d->is_block = 1;
+	if (ioctl(d->fd, BLKGETSIZE64, &size) < 0) {
+		int e = errno;
+		snprintf(ctx->msg, sizeof ctx->msg, "%s: cannot read the device "
+			 "size: %s", d->path, strerror(e));
+		return -e;
+	}
+	ioctl(d->fd, BLKSSZGET, &lss);
+	if (ioctl(d->fd, BLKPBSZGET, &pss) < 0 || pss <= 0)
+		pss = lss;
+	d->size = size;
+	d->logical_sector = (uint32_t)lss;
+	d->physical_sector = (uint32_t)pss;
+	if (d->mode == LB_DEV_READ) {
+		set_readonly(d);
+	} else if (ioctl(d->fd, BLKROGET, &ro) == 0 && ro) {
+		snprintf(ctx->msg, sizeof ctx->msg, "%s: the device is "
+			 "read-only (write-protected or marked read-only)",
+			 d->path);
+		return -EROFS;
+	}
+	return 0;
+}
+
+/* Discards [off, off+len) of a block device (BLKDISCARD).  Not used for
+ * zeroing, since discarded blocks need not read back as zeros. */
+int lb_dev_block_discard(struct lb_dev *d, uint64_t off, uint64_t len)
+{
+	uint64_t range[2] = { d->base + off, len };
+
+	if (!d->is_block || d->mode == LB_DEV_READ)
+		return -EOPNOTSUPP;
+	return ioctl(d->fd, BLKDISCARD, range) < 0 ? -errno : 0;
+}
