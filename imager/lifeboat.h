@@ -204,8 +204,26 @@ int lb_image_info(struct lb_ctx *ctx, const char *image,
 int lb_check_target(struct lb_ctx *ctx, const char *path, uint64_t need,
 		    const char *image);
 
-/* Maps a negative errno from a job to a process exit code (enum lb_exit). */
+/* Engine error codes beyond the errno range, returned negated like errno
+ * values (-LB_EREFUSED ...) where an errno alone would not tell which exit
+ * code fits, e.g. EIO while writing the target (exit 5) versus EIO while
+ * reading the source (plain -EIO, exit 4).  strerror() does not know them;
+ * ctx->msg always holds the words.  lb_strerror() names them. */
+#define LB_ERR_BASE     4096
+#define LB_EREFUSED     (LB_ERR_BASE + 3)   /* a safety rule refused: exit 3 */
+#define LB_ESOURCE      (LB_ERR_BASE + 4)   /* reading the source failed: 4 */
+#define LB_ETARGET      (LB_ERR_BASE + 5)   /* writing image/target failed: 5 */
+#define LB_EBADIMAGE    (LB_ERR_BASE + 6)   /* image corrupt/incomplete: 6 */
+#define LB_EMISMATCH    (LB_ERR_BASE + 7)   /* verify found a difference: 7 */
+
+/* Maps a negative errno or -LB_E* from a job to a process exit code (enum
+ * lb_exit).  Plain errnos: ECANCELED 8; EBADMSG, EUCLEAN, ENOEXEC, EPROTO
+ * 6; ENOSPC, EFBIG, EDQUOT, EROFS 5; EIO, ENXIO, ENODEV, ENOMEDIUM 4;
+ * EBUSY 3; anything else 1. */
 int lb_exit_code(int err);
+
+/* Text for a negative errno or -LB_E* code (strerror for plain errnos). */
+const char *lb_strerror(int err);
 
 const char *lb_phase_name(enum lb_phase p);
 
