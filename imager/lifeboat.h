@@ -94,6 +94,9 @@ struct lb_partition {
 	char label[64];
 	char uuid[64];
 	char mountpoint[256];   /* "" when not mounted */
+	int has_node;           /* the kernel made /dev/<name> for it */
+	int swap;               /* an active swap area */
+	char holder[64];        /* first sysfs holder (dm-0, md0), or "" */
 };
 
 struct lb_device {
@@ -109,6 +112,11 @@ struct lb_device {
 	int is_lifeboat_medium; /* holds the medium Lifeboat booted from */
 	int in_use;             /* mounted, swap, or holder (md, dm) */
 	char pttype[8];         /* "gpt", "dos", "" */
+	/* A filesystem directly on the whole disk (no partition table). */
+	char fstype[32], label[64], uuid[64];
+	char mountpoint[256];   /* where the disk itself is mounted, or "" */
+	char holder[64];        /* first sysfs holder (dm-0, md0), or "" */
+	int swap;               /* the disk itself is an active swap area */
 	size_t nparts;
 	struct lb_partition *parts;
 };
@@ -118,6 +126,16 @@ struct lb_device {
  * lb_free_devices().  Returns the count or a negative errno. */
 int lb_list_devices(struct lb_ctx *ctx, struct lb_device **out);
 void lb_free_devices(struct lb_device *devs, int n);
+
+/* Finds partition NUMBER (as numbered in the partition table: 1-4 primary,
+ * 5+ logical for MBR) of DISK (a block device or a disk image file) with
+ * libblkid's partition prober and fills OUT with DISK, its byte offset and
+ * byte length, so that it can be used without a kernel partition node.
+ * Returns 0, -ENOENT (no such partition; ctx->msg lists the ones found) or
+ * another negative errno. */
+struct lb_span;
+int lb_partition_span(struct lb_ctx *ctx, const char *disk, uint32_t number,
+		      struct lb_span *out);
 
 /* ---- Jobs --------------------------------------------------------------- */
 
@@ -215,6 +233,13 @@ int lb_check_target(struct lb_ctx *ctx, const char *path, uint64_t need,
 #define LB_ETARGET      (LB_ERR_BASE + 5)   /* writing image/target failed: 5 */
 #define LB_EBADIMAGE    (LB_ERR_BASE + 6)   /* image corrupt/incomplete: 6 */
 #define LB_EMISMATCH    (LB_ERR_BASE + 7)   /* verify found a difference: 7 */
+
+/* Checks whether PATH may be read as a backup or clone source: refuses
+ * (-LB_EREFUSED, exit 3) a block device with a filesystem mounted
+ * read-write on it or on one of its partitions, because the copy would be
+ * inconsistent (case C035).  With FORCE it returns 1 instead and ctx->msg
+ * holds the warning to show.  0 when there is nothing to say. */
+int lb_check_source(struct lb_ctx *ctx, const char *path, int force);
 
 /* Maps a negative errno or -LB_E* from a job to a process exit code (enum
  * lb_exit).  Plain errnos: ECANCELED 8; EBADMSG, EUCLEAN, ENOEXEC, EPROTO

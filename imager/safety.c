@@ -1,0 +1,227 @@
+/*
+ * safety.c — the checks that stand between a person and a wiped disk
+ * (brief rule 2): lb_check_target refuses a restore or clone target that
+ * is mounted (the device or any partition of it), used as swap or held by
+ * md/dm, opened exclusively by another program (O_EXCL), holds the running
+ * Lifeboat medium, holds the image being restored (case C034), or is too
+ * small.  lb_check_source refuses a source with a filesystem mounted
+ * read-write unless forced (case C035).
+ *
+ * Every refusal returns -LB_EREFUSED (exit code 3) and ctx->msg names the
+ * device, the reason and, for sizes, bytes and human units.  Nothing here
+ * writes, mounts or unmounts anything (case C036).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lifeboat.h"
+#include "devices_sys.h"
+
+#define FAULT_PREFIX "fault:"
+#define MAX_LOOP_DEPTH 8
+
+static const char *strip_fault(const char *path)
+{
+	size_t n = strlen(FAULT_PREFIX);
+
+	return strncmp(path, FAULT_PREFIX, n) == 0 ? path + n : path;
+}
+
+static int refuse(struct lb_ctx *ctx, const char *path, const char *why)
+{
+	snprintf(ctx->msg, sizeof ctx->msg, "refusing to write %.100s: %.380s", path,
+		 why);
+	return -LB_EREFUSED;
+}
+
+/* Mounted, swap or held: any member of SET.  Fills WHY on a hit. */
+static int in_use(const struct lb_diskset *set, char *why, size_t n)
+{
+	char mp[PATH_MAX], holder[64];
+	int rw;
+
+	for (size_t i = 0; i < set->n; i++) {
+		const char *name = set->d[i].name;
+		if (lb_sys_mounted(set->d[i].dev, mp, sizeof mp, &rw)) {
+			snprintf(why, n, "%s is mounted at %.200s (%s)", name, mp,
+				 rw ? "read-write" : "read-only");
+			return 1;
+		}
+		if (lb_sys_swap(set->d[i].dev)) {
+			snprintf(why, n, "%s is in use as swap", name);
+			return 1;
+		}
+		if (lb_sys_holder(name, holder)) {
+			snprintf(why, n, "%s is in use by %s (device mapper, "
+				 "RAID or LVM)", name, holder);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Whether DEV is a member of SET. */
+static int in_set(const struct lb_diskset *set, dev_t dev)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->d[i].dev == dev)
+			return 1;
+	return 0;
+}
+
+/* Whether the file IMAGE lives on SET, also through loop devices whose
+ * backing files live there (bounded: MAX_LOOP_DEPTH hops). */
+static int holds_file(const struct lb_diskset *set, const char *image,
+		      char *via, size_t n)
+{
+	char name[64], backing[PATH_MAX];
+	struct stat st;
+
+	lb_sys_copy(backing, sizeof backing, image);
+	for (int depth = 0; depth < MAX_LOOP_DEPTH; depth++) {
+		if (stat(backing, &st) < 0)
+			return 0;
+		if (in_set(set, st.st_dev) ||
+		    (S_ISBLK(st.st_mode) && in_set(set, st.st_rdev)))
+			return 1;
+		if (lb_sys_name(st.st_dev, name) < 0 ||
+		    lb_sys_loop_backing(name, backing, sizeof backing) < 0)
+			return 0;
+		snprintf(via, n, " (through %s, backed by %.200s)", name, backing);
+	}
+	return 0;
+}
+
+/* Whether anyone else holds PATH open exclusively, or it is mounted. */
+static int excl_busy(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_EXCL | O_CLOEXEC);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return errno == EBUSY;
+}
+
+static int too_small(struct lb_ctx *ctx, const char *path, uint64_t have,
+		     uint64_t need)
+{
+	char a[32], b[32], why[256];
+
+	if (have >= need)
+		return 0;
+	snprintf(why, sizeof why, "it is too small: it holds %llu bytes (%s) "
+		 "but %llu bytes (%s) are needed", (unsigned long long)have,
+		 lb_sys_human(have, a, sizeof a), (unsigned long long)need,
+		 lb_sys_human(need, b, sizeof b));
+	return refuse(ctx, path, why);
+}
+
+static int check_block(struct lb_ctx *ctx, const char *path,
+		       const struct stat *st, uint64_t need, const char *image)
+{
+	struct lb_diskset *set;
+	char name[64], disk[64], why[400], via[300] = "";
+	int r = 0;
+
+	if (lb_sys_name(st->st_rdev, name) < 0 || lb_sys_disk_of(name, disk) < 0)
+		return refuse(ctx, path, "the kernel does not list it in /sys");
+	if (!(set = malloc(sizeof *set)))
+		return -ENOMEM;
+	/* A partition node: check it (and its own holders); a disk: all. */
+	if (strcmp(name, disk) == 0)
+		r = lb_sys_diskset(disk, set);
+	else if ((r = lb_sys_diskset(disk, set)) == 0) {
+		for (size_t i = 0; i < set->n; i++)
+			if (strcmp(set->d[i].name, name) == 0)
+				set->d[0] = set->d[i];
+		set->n = 1;
+	}
+	if (r < 0)
+		r = refuse(ctx, path, "the kernel does not list it in /sys");
+	else if (image && holds_file(set, image, via, sizeof via)) {
+		snprintf(why, sizeof why, "it holds %.150s%.200s, which is "
+			 "being read for this job", image, via);
+		r = refuse(ctx, path, why);
+	} else if (lb_sys_is_medium(disk))
+		r = refuse(ctx, path, "it holds the running Lifeboat medium");
+	else if (in_use(set, why, sizeof why))
+		r = refuse(ctx, path, why);
+	else if (excl_busy(path))
+		r = refuse(ctx, path, "it is in use: another program holds it "
+			   "open exclusively (O_EXCL failed with EBUSY)");
+	else
+		r = too_small(ctx, path, set->d[0].size, need);
+	free(set);
+	return r;
+}
+
+static int check_file(struct lb_ctx *ctx, const char *path,
+		      const struct stat *st, const char *image)
+{
+	struct stat ist;
+
+	if (!S_ISREG(st->st_mode))
+		return refuse(ctx, path, "it is neither a regular file nor a "
+			      "block device");
+	if (image && stat(image, &ist) == 0 && ist.st_dev == st->st_dev &&
+	    ist.st_ino == st->st_ino)
+		return refuse(ctx, path, "it is the file being read for this "
+			      "job");
+	return 0;               /* a file target grows to the size needed */
+}
+
+int lb_check_target(struct lb_ctx *ctx, const char *path, uint64_t need,
+		    const char *image)
+{
+	struct stat st;
+
+	path = strip_fault(path);
+	if (image)
+		image = strip_fault(image);
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;       /* a new file, created sparse */
+		snprintf(ctx->msg, sizeof ctx->msg, "%s: %s", path,
+			 strerror(errno));
+		return -errno;
+	}
+	if (S_ISBLK(st.st_mode))
+		return check_block(ctx, path, &st, need, image);
+	return check_file(ctx, path, &st, image);
+}
+
+int lb_check_source(struct lb_ctx *ctx, const char *path, int force)
+{
+	struct lb_diskset *set;
+	char name[64], disk[64], mp[PATH_MAX];
+	struct stat st;
+	int rw = 0, hit = 0;
+
+	path = strip_fault(path);
+	if (stat(path, &st) < 0 || !S_ISBLK(st.st_mode))
+		return 0;
+	if (lb_sys_name(st.st_rdev, name) < 0 || lb_sys_disk_of(name, disk) < 0)
+		return 0;
+	if (!(set = malloc(sizeof *set)))
+		return -ENOMEM;
+	if (lb_sys_diskset(strcmp(name, disk) ? name : disk, set) == 0)
+		for (size_t i = 0; i < set->n && !hit; i++)
+			hit = lb_sys_mounted(set->d[i].dev, mp, sizeof mp, &rw)
+			      && rw;
+	if (hit)
+		snprintf(ctx->msg, sizeof ctx->msg, "%s: a filesystem on it is "
+			 "mounted read-write at %.150s, so the copy may be "
+			 "inconsistent%s", path, mp, force ? " (going on: "
+			 "--force)" : "; unmount it, remount it read-only, or "
+			 "use --force");
+	free(set);
+	return hit ? (force ? 1 : -LB_EREFUSED) : 0;
+}
