@@ -1,0 +1,230 @@
+/*
+ * flow_backup.c — "Back up a disk" and "Back up a partition": choose the
+ * source, where the image goes, its name (proposed from the source's model
+ * and today's date), then run lb_backup() behind the progress screen and
+ * say in plain words what came of it.  Warns before starting when the
+ * image may not fit or must be split because the destination is FAT.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "tui_int.h"
+
+struct src {
+	const struct lb_device *dev;
+	const struct lb_partition *part;    /* NULL for the whole disk */
+	struct lb_span span;
+	uint64_t size;
+};
+
+static const char *why_source(const struct lb_device *d, void *u,
+			      char *buf, size_t n)
+{
+	int partition = *(int *)u;
+
+	if (d->size == 0)
+		return "is empty (0 bytes)";
+	if (partition && d->nparts == 0)
+		return "has no partitions that Lifeboat recognises";
+	return NULL;
+}
+
+static int pick_part(const struct lb_device *d)
+{
+	char *rows[256], buf[300];
+	int n = d->nparts < 256 ? (int)d->nparts : 256;
+
+	for (int i = 0; i < n; i++) {
+		tui_part_row(&d->parts[i], buf, sizeof buf);
+		rows[i] = strdup(buf);
+	}
+	snprintf(buf, sizeof buf, "Partitions on %s (%s):", d->path, d->model);
+	struct tui_menu m = { .title = "Back up a partition: which one?",
+			      .intro = buf, .rows = rows, .n = n };
+	int r = tui_menu_run(&m);
+	for (int i = 0; i < n; i++)
+		free(rows[i]);
+	return r;
+}
+
+static void propose_name(const struct src *s, char *buf, size_t n)
+{
+	char model[80], date[16];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	tui_safe_name(model, sizeof model, s->dev->model[0] ? s->dev->model :
+		      s->dev->name);
+	localtime_r(&now, &tm);
+	strftime(date, sizeof date, "%Y-%m-%d", &tm);
+	snprintf(buf, n, "%s%s%s-%s.qcow2", model[0] ? model : "disk",
+		 s->part ? "-" : "", s->part ? s->part->name : "", date);
+}
+
+/* The warnings shown above the file name; returns rows used. */
+static int warnings(int y, const struct src *s, const char *dir)
+{
+	char fs[64], a[32], b[32], msg[600];
+	uint64_t fr = 0, tot = 0;
+	int fat = 0, used = 0;
+
+	if (tui_fs_space(dir, &fr, &tot, fs, sizeof fs, &fat) != 0)
+		return 0;
+	tui_put(y + used++, 2, TC_NORMAL, "Filesystem: %s, %s free", fs,
+		tui_size(a, sizeof a, fr));
+	if (fr < s->size) {
+		snprintf(msg, sizeof msg, "WARNING: only %s free for a source of "
+			 "%s. Compressed images are usually smaller, but this "
+			 "may not fit. If the drive fills up, the backup stops "
+			 "and no complete-looking image is left.",
+			 tui_size(a, sizeof a, fr), tui_size(b, sizeof b,
+							      s->size));
+		used += tui_wrap(y + used, 2, COLS - 4, TC_WARN, msg);
+	}
+	if (fat && s->size > 0xFFFFFFFFull)
+		used += tui_wrap(y + used, 2, COLS - 4, TC_WARN, "This drive "
+				 "uses FAT, whose files cannot reach 4 GiB: the "
+				 "image will be split into numbered pieces.");
+	return used;
+}
+
+static int ask_name(const struct src *s, const char *dir, char *name,
+		    size_t n)
+{
+	char sz[32];
+
+	for (;;) {
+		int y = 2;
+		tui_frame("Back up: name the image",
+			  "Enter start the backup   Esc back");
+		tui_put(y++, 2, TC_NORMAL, "Source: %s%s%s  %s  %s",
+			s->dev->path, s->part ? " partition " : "",
+			s->part ? s->part->name : "",
+			tui_size(sz, sizeof sz, s->size), s->dev->model);
+		tui_put(y++, 2, TC_NORMAL, "Folder: %s", dir);
+		y += warnings(y, s, dir) + 1;
+		tui_put(y++, 2, TC_NORMAL, "File name of the image:");
+		if (!tui_input(y, 4, COLS - 8, name, n))
+			return -1;
+		if (name[0] && !strchr(name, '/'))
+			return 0;
+		tui_message("File name", "Please type a file name (no /).");
+	}
+}
+
+static void result(const struct tui_job *j, const char *image)
+{
+	char l[8][700], part[4200], a[32], b[32], t[32];
+	const char *lines[8];
+	struct lb_image_info info = { 0 };
+	struct lb_ctx ctx = { 0 };
+	struct stat st;
+	int n = 0;
+
+	if (j->rc >= 0) {
+		int have = lb_image_info && lb_image_info(&ctx, image, &info) >= 0;
+		snprintf(l[n++], 700, "Image:    %s", image);
+		snprintf(l[n++], 700, "Size:     %s in the image for %s of disk, "
+			 "in %s", have ? tui_size(a, sizeof a, info.file_size) :
+			 "?", tui_size(b, sizeof b, j->map_size),
+			 tui_duration(t, sizeof t, j->seconds));
+		snprintf(l[n++], 700, "Checksum: SHA-256 %s", have &&
+			 info.sha256[0] ? info.sha256 : "(not recorded)");
+		l[n++][0] = '\0';
+		snprintf(l[n++], 700, "What next: keep the drive with the image "
+			 "safe. V (Verify an image) checks it again at any "
+			 "time; R (Restore an image) puts it back on a disk.");
+	} else {
+		snprintf(l[n++], 700, "%s", j->msg[0] ? j->msg : tui_err_words(j->rc));
+		snprintf(l[n++], 700, "The source disk was only read, never "
+			 "written.");
+		snprintf(part, sizeof part, "%s.part", image);
+		snprintf(l[n++], 700, "%s", stat(image, &st) == 0 ?
+			 "An image with this name was already there before; it "
+			 "is not the result of this job." :
+			 "No image was saved under this name.");
+		if (stat(part, &st) == 0)
+			snprintf(l[n++], 700, "The unfinished file %s is marked "
+				 "incomplete and is not a usable image; you may "
+				 "delete it.", part);
+		snprintf(l[n++], 700, "What next: %s", j->cancelled ?
+			 "start the backup again when you are ready." :
+			 "read the log (L); if the destination is full, choose "
+			 "a drive with more free space.");
+	}
+	for (int i = 0; i < n; i++)
+		lines[i] = l[i];
+	char head[300];
+	snprintf(head, sizeof head, j->rc >= 0 ? "Backup finished: the image is "
+		 "complete." : "The backup did NOT finish. %s",
+		 tui_err_words(j->rc));
+	tui_result(j->rc >= 0, "Backup result", head, lines, n);
+}
+
+static int run(const struct src *s, const char *dir, const char *name)
+{
+	static struct tui_job j;
+	char image[4400];
+	struct stat st;
+
+	snprintf(image, sizeof image, "%s%s%s", dir,
+		 dir[strlen(dir) - 1] == '/' ? "" : "/", name);
+	memset(&j, 0, sizeof j);
+	if (stat(image, &st) == 0) {
+		if (!tui_ask("Replace?", "An image with this name already "
+			     "exists in this folder. Replace it?"))
+			return -1;
+		j.o.backup.overwrite = 1;
+	}
+	j.kind = TJ_BACKUP;
+	snprintf(j.title, sizeof j.title, "Backing up %s to %s", s->part ?
+		 s->part->name : s->dev->path, image);
+	j.o.backup.source = s->span;
+	j.o.backup.image = image;
+	j.map_size = s->size;
+	tui_job_run(&j);
+	result(&j, image);
+	return 0;
+}
+
+void tui_flow_backup(struct tui_disks *d, int partition)
+{
+	char dir[4096], name[256];
+	struct src s = { 0 };
+	int i = tui_pick_disk(d, partition ? "Back up a partition: which disk?"
+			      : "Back up a disk: which one?", partition ?
+			      "Choose the disk that holds the partition. It is "
+			      "only read, never written." : "Choose the disk to "
+			      "save into an image file. It is only read, never "
+			      "written.", why_source, &partition);
+
+	if (i < 0)
+		return;
+	s.dev = &d->dev[i];
+	s.span = (struct lb_span){ s.dev->path, 0, 0 };
+	s.size = s.dev->size;
+	if (partition) {
+		int p = pick_part(s.dev);
+		if (p < 0)
+			return;
+		s.part = &s.dev->parts[p];
+		s.span.offset = s.part->start;
+		s.span.length = s.part->size;
+		s.size = s.part->size;
+	}
+	for (;;) {
+		if (tui_pick_place(d, 1, s.dev, dir, sizeof dir) != 0)
+			return;
+		if (!tui_disk_holds(s.dev, dir))
+			break;
+		tui_message("Not there", "That folder is on the disk being backed "
+			    "up. Choose a folder on another drive.");
+	}
+	propose_name(&s, name, sizeof name);
+	do {
+		if (ask_name(&s, dir, name, sizeof name) != 0)
+			return;
+	} while (run(&s, dir, name) != 0);
+}

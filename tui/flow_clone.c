@@ -1,0 +1,90 @@
+/*
+ * flow_clone.c — "Clone a disk": source, then a target that is not the
+ * source, not the medium, not mounted and large enough (others stay listed
+ * with the reason), the typed confirmation, then lb_clone() with read-back
+ * verification.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "tui_int.h"
+
+static const char *why_source(const struct lb_device *d, void *u,
+			      char *buf, size_t n)
+{
+	return d->size ? NULL : "is empty (0 bytes)";
+}
+
+static const char *why_target(const struct lb_device *d, void *u,
+			      char *buf, size_t n)
+{
+	const struct lb_device *src = u;
+
+	if (!strcmp(d->path, src->path))
+		return "is the source disk";
+	return tui_target_refusal(d, src->size, NULL, buf, n);
+}
+
+static void result(const struct tui_job *j, const struct lb_device *s,
+		   const struct lb_device *t)
+{
+	char l[5][700], tm[32];
+	const char *lines[5];
+	int n = 0;
+
+	snprintf(l[n++], 700, "From: %s (%s)", s->path, s->model);
+	snprintf(l[n++], 700, "To:   %s (%s)", t->path, t->model);
+	if (j->rc >= 0) {
+		snprintf(l[n++], 700, "The copy was read back and matches the "
+			 "source (in %s).", tui_duration(tm, sizeof tm,
+							 j->seconds));
+		snprintf(l[n++], 700, "What next: power off (O) and keep only "
+			 "one of the two disks connected when you start the "
+			 "computer; two identical disks confuse the system.");
+	} else {
+		snprintf(l[n++], 700, "%s", j->msg);
+		snprintf(l[n++], 700, "The source was only read. %s",
+			 j->last.written ? "The target was partly written and "
+			 "does NOT hold a usable copy." :
+			 "Nothing was written to the target.");
+	}
+	for (int i = 0; i < n; i++)
+		lines[i] = l[i];
+	char head[300];
+	snprintf(head, sizeof head, j->rc >= 0 ? "Clone finished: the target "
+		 "matches the source." : "The clone did NOT finish. %s",
+		 tui_err_words(j->rc));
+	tui_result(j->rc >= 0, "Clone result", head, lines, n);
+}
+
+void tui_flow_clone(struct tui_disks *d)
+{
+	static struct tui_job j;
+	char action[300];
+	int s = tui_pick_disk(d, "Clone: which disk is the source?",
+			      "Choose the disk to copy from. It is only read.",
+			      why_source, NULL);
+
+	if (s < 0)
+		return;
+	const struct lb_device *src = &d->dev[s];
+	int t = tui_pick_disk(d, "Clone: which disk should be overwritten?",
+			      "Choose the disk to copy onto. Everything on it "
+			      "will be replaced.", why_target, (void *)src);
+	if (t < 0)
+		return;
+	const struct lb_device *dst = &d->dev[t];
+	snprintf(action, sizeof action, "Lifeboat will copy the disk %s (%s) "
+		 "onto this disk:", src->path, src->model);
+	if (!tui_confirm_erase(dst, action, NULL))
+		return;
+	memset(&j, 0, sizeof j);
+	j.kind = TJ_CLONE;
+	snprintf(j.title, sizeof j.title, "Cloning %s onto %s", src->path,
+		 dst->path);
+	j.o.clone = (struct lb_clone_opts){ .source = { src->path, 0, 0 },
+		.target = { dst->path, 0, 0 }, .confirmed = 1,
+		.verify_after = 1 };
+	j.map_size = src->size;
+	tui_job_run(&j);
+	result(&j, src, dst);
+}

@@ -1,0 +1,52 @@
+/*
+ * main.c — tui_main(): sets up the terminal (locale, curses, colours or
+ * monochrome, short Esc delay, no cursor), shows the home screen, and puts
+ * the terminal back however the screens end.
+ */
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "tui_int.h"
+
+static void restore_terminal(void)
+{
+	if (!isendwin())
+		endwin();
+}
+
+int tui_main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	if (!isatty(0) || !isatty(1)) {
+		fprintf(stderr, "lifeboat: the screens need a terminal; see "
+			"lifeboat --help for the commands\n");
+		return LB_EXIT_USAGE;
+	}
+	if (!getenv("ESCDELAY"))
+		set_escdelay(100);
+	if (!initscr()) {
+		fprintf(stderr, "lifeboat: cannot start the screens on this "
+			"terminal (TERM=%s)\n", getenv("TERM") ? getenv("TERM") :
+			"unset");
+		return LB_EXIT_FAILURE;
+	}
+	atexit(restore_terminal);
+	signal(SIGINT, SIG_IGN);   /* Esc cancels; ^C must not kill a job */
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	tui_colors_init();
+	tui_log("Lifeboat %s screens started on %s (%dx%d, %s)", LB_VERSION,
+		ttyname(0) ? ttyname(0) : "?", COLS, LINES,
+		has_colors() ? "colour" : "monochrome");
+	tui_home();
+	tui_unmount_all();
+	endwin();
+	tui_log("screens closed");
+	tui_log_close();
+	return LB_EXIT_OK;
+}

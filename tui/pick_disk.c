@@ -1,0 +1,169 @@
+/*
+ * pick_disk.c — choosing a disk: a list of every disk with its partitions
+ * beneath it, where a disk that may not be used stays visible, dim, with
+ * the reason in words ("holds the image being restored", "is mounted",
+ * "too small").  Nothing is preselected for a destructive action: the
+ * cursor starts on the first disk that may be chosen, and choosing still
+ * leads to the typed confirmation in confirm.c.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "tui_int.h"
+
+/* Kernel name of the whole disk behind device number DEV, via sysfs:
+ * /sys/dev/block/M:m -> .../block/sda/sda1 (a partition) or .../sda. */
+static int disk_of_devnum(dev_t dev, char *name, size_t n)
+{
+	char link[64], real[PATH_MAX], *base, *slash;
+
+	snprintf(link, sizeof link, "/sys/dev/block/%u:%u", major(dev),
+		 minor(dev));
+	if (!realpath(link, real))
+		return -errno;
+	base = strrchr(real, '/');
+	if (!base)
+		return -ENOENT;
+	*base++ = '\0';
+	slash = strrchr(real, '/');
+	/* A partition's parent directory is its disk; a disk's is "block"
+	 * or a virtual/controller path. */
+	if (slash && strcmp(slash + 1, "block") != 0) {
+		char part[PATH_MAX];
+		snprintf(part, sizeof part, "%s/%s/partition", real, base);
+		if (access(part, F_OK) == 0)
+			base = slash + 1;
+	}
+	snprintf(name, n, "%s", base);
+	return 0;
+}
+
+int tui_disk_holds(const struct lb_device *d, const char *path)
+{
+	struct stat st;
+	char disk[64];
+
+	if (!path || stat(path, &st) != 0)
+		return 0;
+	if (S_ISREG(st.st_mode) && !strcmp(d->transport, "file"))
+		return !strcmp(d->path, path);
+	dev_t dev = S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev;
+	if (disk_of_devnum(dev, disk, sizeof disk) != 0)
+		return 0;
+	return !strcmp(disk, d->name);
+}
+
+static const char *mounted_where(const struct lb_device *d)
+{
+	for (size_t i = 0; i < d->nparts; i++)
+		if (d->parts[i].mountpoint[0])
+			return d->parts[i].mountpoint;
+	return d->in_use ? "" : NULL;
+}
+
+const char *tui_target_refusal(const struct lb_device *d, uint64_t need,
+			       const char *image, char *buf, size_t n)
+{
+	char a[32], b[32];
+	const char *mnt = mounted_where(d);
+
+	if (d->is_lifeboat_medium)
+		return "holds the Lifeboat medium that is running now";
+	if (image && tui_disk_holds(d, image))
+		return "holds the image being restored";
+	if (mnt) {
+		snprintf(buf, n, "is in use (mounted%s%s) - unmount it first",
+			 *mnt ? " at " : "", mnt);
+		return buf;
+	}
+	if (d->read_only)
+		return "is read-only";
+	if (need && d->size < need) {
+		snprintf(buf, n, "is too small: %s, needs %s",
+			 tui_size(a, sizeof a, d->size),
+			 tui_size(b, sizeof b, need));
+		return buf;
+	}
+	if (lb_check_target) {
+		struct lb_ctx ctx = { 0 };
+		int rc = lb_check_target(&ctx, d->path, need, image);
+		if (rc < 0) {
+			snprintf(buf, n, "%s", ctx.msg[0] ? ctx.msg :
+				 strerror(-rc));
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+/* Adds the rows for disk I; returns the menu index of its disk row. */
+static int add_rows(struct tui_disks *d, int i, const char *why,
+		    char **rows, int *en, int *map, int *n)
+{
+	char buf[300];
+	int at = *n;
+
+	tui_disk_row(&d->dev[i], buf, sizeof buf);
+	rows[*n] = strdup(buf);
+	en[*n] = why == NULL;
+	map[(*n)++] = i;
+	if (why) {
+		snprintf(buf, sizeof buf, "  ^ cannot be used: this disk %s",
+			 why);
+		rows[*n] = strdup(buf);
+		en[*n] = 0;
+		map[(*n)++] = -1;
+	}
+	for (size_t p = 0; p < d->dev[i].nparts; p++) {
+		tui_part_row(&d->dev[i].parts[p], buf, sizeof buf);
+		rows[*n] = strdup(buf);
+		en[*n] = 0;
+		map[(*n)++] = -1;
+	}
+	return at;
+}
+
+int tui_pick_disk(struct tui_disks *d, const char *title, const char *intro,
+		  tui_why_fn why, void *u)
+{
+	int cap = 1, n = 0, r, ok = 0;
+
+	for (int i = 0; i < d->n; i++)
+		cap += 2 + (int)d->dev[i].nparts;
+	char **rows = calloc((size_t)cap, sizeof *rows);
+	int *en = calloc((size_t)cap, sizeof *en);
+	int *map = calloc((size_t)cap, sizeof *map);
+	if (!rows || !en || !map)
+		goto out;
+	for (int i = 0; i < d->n; i++) {
+		char buf[300];
+		const char *w = why ? why(&d->dev[i], u, buf, sizeof buf) : NULL;
+		add_rows(d, i, w, rows, en, map, &n);
+		ok += w == NULL;
+	}
+	if (!d->n) {
+		tui_message(title, d->msg);
+		goto out;
+	}
+	if (!ok)
+		intro = "None of these disks can be used for this; each one "
+			"says why. Press Esc to go back.";
+	struct tui_menu m = { .title = title, .intro = intro, .rows = rows,
+			      .enabled = en, .n = n, .sel = 0 };
+	r = tui_menu_run(&m);
+	r = r >= 0 ? map[r] : -1;
+	tui_rows_free(rows, n);
+	free(en);
+	free(map);
+	return r;
+out:
+	tui_rows_free(rows, n);
+	free(en);
+	free(map);
+	return -1;
+}

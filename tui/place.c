@@ -1,0 +1,203 @@
+/*
+ * place.c — where images go (backup) or come from (restore, verify).  The
+ * person picks a partition on another drive, which Lifeboat mounts under
+ * /mnt/lifeboat/<name> (read-write for a backup, read-only otherwise), or
+ * an already mounted one, or a folder ($LIFEBOAT_IMAGE_DIR is offered
+ * first when set; "Browse" starts at /).  The mounts Lifeboat made are
+ * undone when the TUI ends (tui_unmount_all), so they never leave a disk
+ * "busy" for a later job.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "tui_int.h"
+
+#define MAX_MOUNTS 16
+static char mounted[MAX_MOUNTS][128];
+
+static const char *const mountable[] = {
+	"ext2", "ext3", "ext4", "vfat", "exfat", "ntfs", "xfs", "btrfs", NULL
+};
+
+static int can_mount(const char *fstype)
+{
+	for (int i = 0; mountable[i]; i++)
+		if (!strcmp(fstype, mountable[i]))
+			return 1;
+	return 0;
+}
+
+/* Runs mount(8) as a fallback (ntfs-3g, helpers); returns its status. */
+static int run_mount(const char *dev, const char *dir, const char *fs,
+		     int write)
+{
+	pid_t pid = fork();
+	int st = -1;
+
+	if (pid == 0) {
+		int null = open("/dev/null", 1);
+		dup2(null, 1);
+		dup2(null, 2);
+		execlp("mount", "mount", "-t", fs, "-o", write ? "rw" : "ro",
+		       dev, dir, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int do_mount(const struct lb_partition *p, int write, char *dir,
+		    size_t n, char *err, size_t en)
+{
+	char dev[128];
+	const char *fs = !strcmp(p->fstype, "ntfs") ? "ntfs3" : p->fstype;
+
+	snprintf(dev, sizeof dev, "/dev/%s", p->name);
+	snprintf(dir, n, "/mnt/lifeboat/%s", p->name);
+	mkdir("/mnt", 0755);
+	mkdir("/mnt/lifeboat", 0755);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, en, "cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (mount(dev, dir, fs, write ? 0 : MS_RDONLY, NULL) != 0 &&
+	    run_mount(dev, dir, p->fstype, write) != 0) {
+		snprintf(err, en, "cannot mount %s (%s) on %s: %s", dev,
+			 p->fstype, dir, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < MAX_MOUNTS; i++)
+		if (!mounted[i][0]) {
+			snprintf(mounted[i], sizeof mounted[i], "%s", dir);
+			break;
+		}
+	tui_log("mounted %s (%s) on %s %s", dev, p->fstype, dir,
+		write ? "read-write" : "read-only");
+	return 0;
+}
+
+void tui_unmount_all(void)
+{
+	for (int i = 0; i < MAX_MOUNTS; i++)
+		if (mounted[i][0]) {
+			if (umount2(mounted[i], 0) != 0)
+				tui_log("could not unmount %s: %s", mounted[i],
+					strerror(errno));
+			else
+				rmdir(mounted[i]);
+			mounted[i][0] = '\0';
+		}
+}
+
+struct choice { const struct lb_partition *part; int kind; };
+enum { CH_ENV, CH_PART, CH_BROWSE };
+
+static void part_choice_row(const struct lb_device *d,
+			    const struct lb_partition *p, int write,
+			    char *buf, size_t n, int *ok)
+{
+	char sz[32], dev[128];
+	struct stat st;
+
+	snprintf(dev, sizeof dev, "/dev/%s", p->name);
+	*ok = p->mountpoint[0] || stat(dev, &st) == 0;
+	snprintf(buf, n, "%-10.10s %9s %-5.5s %-14.14s on %-12.12s %s",
+		 p->name, tui_size(sz, sizeof sz, p->size), p->fstype,
+		 p->label[0] ? p->label : "(no label)", d->model,
+		 p->mountpoint[0] ? "(mounted)" : *ok ? "" : "(no device node)");
+}
+
+/* Builds the rows; returns the count. */
+static int build(struct tui_disks *d, int write, const struct lb_device *skip,
+		 char **rows, int *en, struct choice *ch, int cap)
+{
+	const char *env = getenv("LIFEBOAT_IMAGE_DIR");
+	char buf[300];
+	int n = 0;
+
+	if (env && *env) {
+		snprintf(buf, sizeof buf, "Folder %s", env);
+		rows[n] = strdup(buf);
+		en[n] = 1;
+		ch[n++] = (struct choice){ NULL, CH_ENV };
+	}
+	for (int i = 0; i < d->n && n < cap - 1; i++) {
+		const struct lb_device *dv = &d->dev[i];
+		if ((skip && !strcmp(dv->path, skip->path)) ||
+		    (write && dv->is_lifeboat_medium))
+			continue;
+		for (size_t p = 0; p < dv->nparts && n < cap - 1; p++) {
+			if (!can_mount(dv->parts[p].fstype))
+				continue;
+			part_choice_row(dv, &dv->parts[p], write, buf,
+					sizeof buf, &en[n]);
+			rows[n] = strdup(buf);
+			ch[n++] = (struct choice){ &dv->parts[p], CH_PART };
+		}
+	}
+	rows[n] = strdup("Browse the folders of this computer...");
+	en[n] = 1;
+	ch[n++] = (struct choice){ NULL, CH_BROWSE };
+	return n;
+}
+
+static int use_choice(const struct choice *c, int write, char *dir,
+		      size_t n)
+{
+	char err[512];
+	const char *env = getenv("LIFEBOAT_IMAGE_DIR");
+
+	if (c->kind == CH_ENV)
+		snprintf(dir, n, "%s", env);
+	else if (c->kind == CH_BROWSE)
+		snprintf(dir, n, "/");
+	else if (c->part->mountpoint[0])
+		snprintf(dir, n, "%s", c->part->mountpoint);
+	else if (do_mount(c->part, write, dir, n, err, sizeof err) != 0) {
+		tui_log("%s", err);
+		tui_message("Could not open that drive", err);
+		return -1;
+	}
+	char root[4096];
+	snprintf(root, sizeof root, "%s", dir);
+	return tui_browse(root, write, dir, n);
+}
+
+int tui_pick_place(struct tui_disks *d, int write,
+		   const struct lb_device *skip, char *dir, size_t n)
+{
+	int cap = 3;
+
+	for (int i = 0; i < d->n; i++)
+		cap += (int)d->dev[i].nparts;
+	char **rows = calloc((size_t)cap, sizeof *rows);
+	int *en = calloc((size_t)cap, sizeof *en);
+	struct choice *ch = calloc((size_t)cap, sizeof *ch);
+	int r = -1, nrows = 0;
+
+	if (rows && en && ch) {
+		nrows = build(d, write, skip, rows, en, ch, cap);
+		struct tui_menu m = {
+			.title = write ? "Where should the image go?" :
+				 "Where are the images?",
+			.intro = write ? "Choose a partition on another drive "
+				 "(it is mounted read-write under /mnt/lifeboat)"
+				 " or a folder." : "Choose the drive or folder "
+				 "that holds the images (mounted read-only).",
+			.rows = rows, .enabled = en, .n = nrows };
+		do {
+			r = tui_menu_run(&m);
+		} while (r >= 0 && use_choice(&ch[r], write, dir, n) != 0);
+	}
+	tui_rows_free(rows, nrows);
+	free(en);
+	free(ch);
+	return r >= 0 ? 0 : -1;
+}

@@ -1,0 +1,208 @@
+/*
+ * tui_int.h — private header shared by the screens in tui/.
+ *
+ * Layers, bottom up:
+ *   widget.c, fmt.c   drawing, colours, menus, text input, sizes and rates
+ *   log.c             the log the engine reports (ring buffer + file)
+ *   disks.c           the disk list from lb_list_devices() and its table
+ *   place.c, browse.c where images go / come from (mount, folders)
+ *   images.c          *.qcow2 found in a folder, described by lb_image_info()
+ *   job.c, progress.c a job on a worker thread and its progress screen
+ *   confirm.c         the "type the device name to erase it" screen
+ *   result.c          the plain-words result screen
+ *   flow_*.c          one file per action on the home screen
+ *   home.c, main.c    the home screen and tui_main()
+ * Nothing here images a disk: every job is a call into imager/lifeboat.h.
+ */
+#ifndef LB_TUI_INT_H
+#define LB_TUI_INT_H
+
+#include <curses.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stddef.h>
+#include "lifeboat.h"
+#include "tui.h"
+
+/* Text for the screen is cut to fit on purpose: snprintf truncation is
+ * the intended behaviour throughout tui/, so GCC's warning about it is off. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
+
+/* Engine calls are weak so that the screens link (and say "not available
+ * in this build") while an engine function is still being written. */
+#pragma weak lb_list_devices
+#pragma weak lb_free_devices
+#pragma weak lb_backup
+#pragma weak lb_restore
+#pragma weak lb_clone
+#pragma weak lb_verify
+#pragma weak lb_image_info
+#pragma weak lb_check_target
+#pragma weak lb_exit_code
+#pragma weak lb_phase_name
+
+/* ---- widget.c: colours and drawing -------------------------------------- */
+
+enum tui_color {
+	TC_NORMAL, TC_TITLE, TC_SEL, TC_DANGER, TC_OK, TC_WARN, TC_DIM,
+	TC_KEY, TC_MAP_COPIED, TC_MAP_UNUSED, TC_MAP_ZERO, TC_MAP_PENDING,
+	TC_MAP_BAD, TC_COUNT
+};
+
+void tui_colors_init(void);
+attr_t tui_attr(enum tui_color c);
+/* Clears the screen, draws the title bar (row 0) and footer (last row). */
+void tui_frame(const char *title, const char *footer);
+/* Prints at (y, x), clipped to the screen width. */
+void tui_put(int y, int x, enum tui_color c, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Word-wraps TEXT into width W from (y, x); returns the rows used. */
+int tui_wrap(int y, int x, int w, enum tui_color c, const char *text);
+/* A centred box with TEXT; waits for a key. */
+void tui_message(const char *title, const char *text);
+/* A centred box asking QUESTION; returns 1 for yes (y/Enter on Yes). */
+int tui_ask(const char *title, const char *question);
+/* Line editor at (y, x), W columns.  Returns 1 on Enter, 0 on Esc. */
+int tui_input(int y, int x, int w, char *buf, size_t size);
+/* Reads a key; Esc is returned as 27.  KEY_RESIZE is passed through. */
+int tui_key(void);
+int tui_is_enter(int k);
+
+/* A menu of preformatted rows.  Rows whose enabled[i] is 0 are shown dim
+ * and cannot be chosen.  INTRO is wrapped above the list.  Returns the
+ * chosen index, -1 on Esc, or -2 - key when KEYS (a string of letters)
+ * contains the pressed key. */
+struct tui_menu {
+	const char *title, *intro, *footer, *keys;
+	char **rows;
+	const int *enabled;
+	int n, sel;
+};
+int tui_menu_run(struct tui_menu *m);
+
+/* ---- fmt.c -------------------------------------------------------------- */
+
+char *tui_size(char *buf, size_t n, uint64_t bytes);   /* "4.0 GiB" */
+char *tui_rate(char *buf, size_t n, double bytes_per_s);
+char *tui_duration(char *buf, size_t n, double seconds); /* "1:02:03" */
+/* Copies S into BUF keeping only [A-Za-z0-9._-], spaces as '_'. */
+void tui_safe_name(char *buf, size_t n, const char *s);
+
+/* ---- log.c -------------------------------------------------------------- */
+
+void tui_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *tui_log_path(void);
+void tui_log_screen(void);
+void tui_log_close(void);
+
+/* ---- disks.c ------------------------------------------------------------ */
+
+struct tui_disks {
+	struct lb_device *dev;
+	int n;
+	int engine_n;           /* first engine_n came from lb_list_devices */
+	char msg[512];          /* why the list is empty or short */
+};
+
+int tui_disks_load(struct tui_disks *d);
+void tui_disks_free(struct tui_disks *d);
+/* One table row: "loop3  64.0 MiB  QEMU HARDDISK  usb  LIFEBOAT MEDIUM". */
+void tui_disk_row(const struct lb_device *d, char *buf, size_t n);
+void tui_part_row(const struct lb_partition *p, char *buf, size_t n);
+/* Rows for the home table: disks and their partitions. */
+int tui_disk_table(const struct tui_disks *d, char ***rows);
+void tui_rows_free(char **rows, int n);
+/* 1 when the file or directory PATH lives on disk D. */
+int tui_disk_holds(const struct lb_device *d, const char *path);
+/* Why D cannot be written (restore/clone target), or NULL when it can. */
+const char *tui_target_refusal(const struct lb_device *d, uint64_t need,
+			       const char *image, char *buf, size_t n);
+/* Lets the person choose a disk.  WHY(i) returns NULL when disk i may be
+ * chosen, else the reason shown beside it.  Returns the index or -1. */
+typedef const char *(*tui_why_fn)(const struct lb_device *d, void *u,
+				  char *buf, size_t n);
+int tui_pick_disk(struct tui_disks *d, const char *title, const char *intro,
+		  tui_why_fn why, void *u);
+
+/* ---- place.c, browse.c -------------------------------------------------- */
+
+/* Asks where images go (WRITE=1) or come from (WRITE=0): a partition on
+ * another drive, mounted under /mnt/lifeboat/<name>, or a folder.  SKIP is
+ * the source disk (never offered for a backup) or NULL.  Fills DIR. */
+void tui_unmount_all(void);
+int tui_pick_place(struct tui_disks *d, int write,
+		   const struct lb_device *skip, char *dir, size_t n);
+/* Folder browser below ROOT starting in DIR; returns 0 with DIR chosen. */
+int tui_browse(const char *root, int write, char *dir, size_t n);
+/* Free and total bytes of the filesystem holding DIR, and its type name. */
+int tui_fs_space(const char *dir, uint64_t *free_b, uint64_t *total,
+		 char *fsname, size_t n, int *is_fat);
+
+/* ---- images.c ----------------------------------------------------------- */
+
+/* Lists the images in DIR and lets the person choose one.  Returns 0 with
+ * PATH and INFO filled, -1 on Esc or when there is none. */
+int tui_pick_image(const char *dir, const char *title, char *path, size_t n,
+		   struct lb_image_info *info);
+
+/* ---- job.c, progress.c, result.c, confirm.c ----------------------------- */
+
+enum tui_job_kind { TJ_BACKUP, TJ_RESTORE, TJ_CLONE, TJ_VERIFY };
+
+#define TUI_MAP_CELLS 456       /* 6 rows of 76 */
+
+struct tui_job {
+	enum tui_job_kind kind;
+	char title[160];
+	union {
+		struct lb_backup_opts backup;
+		struct lb_restore_opts restore;
+		struct lb_clone_opts clone;
+		struct lb_verify_opts verify;
+	} o;
+	uint64_t map_size;      /* bytes the strip map covers */
+	/* Filled by the run: */
+	int rc;
+	int cancelled;
+	char msg[512];
+	double seconds;
+	struct lb_progress last;
+};
+
+/* What the progress screen draws: a copy taken under the job's lock. */
+struct tui_snap {
+	struct lb_progress p;
+	int have_p, finished, cancelling;
+	double elapsed;                 /* seconds */
+	unsigned char map[TUI_MAP_CELLS];   /* enum lb_region_state */
+	uint64_t cell_bytes;
+};
+void tui_progress_draw(const struct tui_job *j, const struct tui_snap *s);
+
+/* Runs J on a worker thread behind the progress screen.  Returns J->rc. */
+int tui_job_run(struct tui_job *j);
+/* Shows what will be erased on D and asks for its name to be typed.
+ * Returns 1 when the person typed it, 0 when they went back. */
+int tui_confirm_erase(const struct lb_device *d, const char *action,
+		      const char *from);
+/* The result screen: OK, a headline and lines of detail. */
+void tui_result(int ok, const char *title, const char *headline,
+		const char *const *lines, int n);
+/* Words for an engine error code. */
+const char *tui_err_words(int rc);
+
+/* ---- flows and system actions ------------------------------------------- */
+
+void tui_flow_backup(struct tui_disks *d, int partition);
+void tui_flow_restore(struct tui_disks *d);
+void tui_flow_clone(struct tui_disks *d);
+void tui_flow_verify(struct tui_disks *d);
+void tui_flow_rescue(struct tui_disks *d);
+void tui_sys_shell(void);
+void tui_sys_power(int reboot);
+int tui_on_medium(void);
+void tui_home(void);
+
+#endif
