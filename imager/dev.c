@@ -165,6 +165,14 @@ int lb_dev_open(struct lb_ctx *ctx, const struct lb_span *span,
 	return lb_dev_fault_wrap(ctx, map, inner, out);
 }
 
+int lb_dev_drop_cache(struct lb_dev *d)
+{
+	int r = posix_fadvise(d->fd, (off_t)d->base, (off_t)d->size,
+			      POSIX_FADV_DONTNEED);
+
+	return -r;
+}
+
 int lb_dev_close(struct lb_dev *d)
 {
 	if (!d)

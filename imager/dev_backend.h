@@ -34,4 +34,8 @@ int64_t lb_dev_fd_pwrite(struct lb_dev *d, const void *buf, size_t len,
  * cheaper way exists). */
 int lb_dev_write_zeros(struct lb_dev *d, uint64_t off, uint64_t len);
 
+/* Drops the page-cache pages of the span (after a flush) so that a later
+ * read comes from the medium, not from memory: verify-after-write. */
+int lb_dev_drop_cache(struct lb_dev *d);
+
 #endif

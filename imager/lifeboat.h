@@ -175,6 +175,7 @@ struct lb_clone_opts {
 	int confirmed;
 	int threads;
 	int verify_after;
+	int force;              /* copy a source mounted read-write (C035) */
 };
 
 struct lb_verify_opts {

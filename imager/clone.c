@@ -1,0 +1,353 @@
+/*
+ * clone.c — lb_clone: copies a disk, partition or file straight onto
+ * another, byte for byte.
+ *
+ * Order of work: open the source read-only (a block device is also
+ * marked read-only in the kernel, dev_block.c); refuse a source mounted
+ * read-write unless forced (C035); refuse unless the person confirmed;
+ * run lb_check_target (mounted, in use, the Lifeboat medium, holds the
+ * source, too small); open the target (O_EXCL on a block device; a file
+ * is created sparse at the source's size, C006).  Then a reader thread
+ * fills a bounded ring of 4 MiB buffers (copy_pipe.c) while this thread
+ * writes them, so reading and writing overlap.  Each buffer is cut into
+ * 64 KiB blocks: runs of zero blocks become lb_dev_zero (a hole in a file,
+ * BLKZEROOUT on a device) instead of writes.  After fdatasync, the
+ * optional verify pass drops the target's cached pages, reads it back and
+ * compares an XXH3 hash per buffer with the hash taken while copying; a
+ * mismatch names the first differing byte (C007: fake-capacity media).
+ *
+ * Errors name the device, the byte offset and the cause: a failed read
+ * returns -EIO & co (exit 4), a failed write -ENOSPC/-EFBIG (exit 5) or
+ * -LB_ETARGET (exit 5), a refusal -LB_EREFUSED (exit 3), a difference
+ * -LB_EMISMATCH (exit 7).  A failed job never reports success (C066).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "copy_pipe.h"
+#include "dev_backend.h"
+#include "lifeboat.h"
+
+#define ZERO_BLOCK (64u << 10)
+
+struct meter {
+	struct lb_ctx *ctx;
+	struct lb_progress p;
+	double start, last, mark_t;
+	uint64_t mark_done;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void meter_begin(struct meter *m, enum lb_phase phase, uint64_t total)
+{
+	m->p = (struct lb_progress){ .phase = phase, .total = total, .eta = -1 };
+	m->start = m->last = m->mark_t = now();
+	m->mark_done = 0;
+}
+
+/* Reports progress at most 4 times a second (always when FORCE); returns
+ * -ECANCELED when the callback or ctx->cancel asks to stop. */
+static int meter_tick(struct meter *m, int force)
+{
+	double t = now();
+
+	if (m->ctx->cancel)
+		return -ECANCELED;
+	if (!m->ctx->progress || (!force && t - m->last < 0.25))
+		return 0;
+	if (t - m->mark_t >= 2.0 || m->mark_done == 0) {
+		if (t > m->mark_t)
+			m->p.rate = (double)(m->p.done - m->mark_done) / (t - m->mark_t);
+		m->mark_t = t;
+		m->mark_done = m->p.done;
+	}
+	m->p.avg_rate = t > m->start ? (double)m->p.done / (t - m->start) : 0;
+	m->p.eta = m->p.avg_rate > 0 ?
+		   (double)(m->p.total - m->p.done) / m->p.avg_rate : -1;
+	m->last = t;
+	return m->ctx->progress(&m->p, m->ctx->user) ? -ECANCELED : 0;
+}
+
+static int is_zero(const uint8_t *b, size_t n)
+{
+	return n == 0 || (b[0] == 0 && memcmp(b, b + 1, n - 1) == 0);
+}
+
+/* Names a target write failure; EIO & co become -LB_ETARGET (exit 5). */
+static int write_error(struct lb_ctx *ctx, struct lb_dev *t, uint64_t off,
+		       int err)
+{
+	snprintf(ctx->msg, sizeof ctx->msg, "writing %s at byte %llu: %s",
+		 t->path, (unsigned long long)(t->base + off), strerror(-err));
+	if (err == -ENOSPC || err == -EFBIG || err == -EDQUOT || err == -EROFS)
+		return err;
+	return -LB_ETARGET;
+}
+
+static int read_error(struct lb_ctx *ctx, struct lb_dev *s, uint64_t off,
+		      int err)
+{
+	uint64_t at = s->base + off;
+
+	snprintf(ctx->msg, sizeof ctx->msg, "reading %s at byte %llu (LBA %llu"
+		 " of %u-byte sectors): %s", s->path, (unsigned long long)at,
+		 (unsigned long long)(at / s->logical_sector), s->logical_sector,
+		 strerror(-err));
+	return err == -ECANCELED ? -EIO : err;
+}
+
+/* Writes one buffer: data runs with pwrite, zero runs with lb_dev_zero. */
+static int put_slot(struct lb_ctx *ctx, struct lb_dev *t,
+		    const struct copy_slot *s, uint64_t *written)
+{
+	size_t i = 0;
+
+	while (i < s->len) {
+		size_t blk = s->len - i < ZERO_BLOCK ? s->len - i : ZERO_BLOCK;
+		int zero = is_zero(s->buf + i, blk);
+		size_t j = i + blk;
+		int64_t r;
+
+		while (j < s->len) {
+			size_t b = s->len - j < ZERO_BLOCK ? s->len - j : ZERO_BLOCK;
+			if (is_zero(s->buf + j, b) != zero)
+				break;
+			j += b;
+		}
+		if (zero)
+			r = lb_dev_zero(t, s->off + i, j - i);
+		else if ((r = lb_dev_pwrite(t, s->buf + i, j - i, s->off + i)) >= 0)
+			*written += j - i;
+		if (r < 0)
+			return write_error(ctx, t, s->off + i, (int)r);
+		i = j;
+	}
+	return 0;
+}
+
+static void mark_region(struct lb_ctx *ctx, const struct copy_slot *s,
+			enum lb_region_state st)
+{
+	if (ctx->region)
+		ctx->region(s->off, s->len, st, ctx->user);
+}
+
+/* Copies the whole source, hashing each buffer into HASH (may be NULL). */
+static int copy_all(struct lb_ctx *ctx, struct lb_dev *s, struct lb_dev *t,
+		    uint64_t *hash, struct meter *m)
+{
+	struct copy_pipe pipe;
+	struct copy_slot *sl;
+	size_t idx = 0;
+	int r = copy_pipe_start(&pipe, s);
+
+	if (r < 0) {
+		snprintf(ctx->msg, sizeof ctx->msg, "cannot start the reader: %s",
+			 strerror(-r));
+		return r;
+	}
+	meter_begin(m, LB_PHASE_COPY, s->size);
+	while (r == 0 && (sl = copy_pipe_next(&pipe))) {
+		if (sl->err) {
+			mark_region(ctx, sl, LB_REGION_BAD);
+			r = read_error(ctx, s, sl->off, sl->err);
+		} else {
+			if (hash)
+				hash[idx++] = XXH3_64bits(sl->buf, sl->len);
+			r = put_slot(ctx, t, sl, &m->p.written);
+			mark_region(ctx, sl, is_zero(sl->buf, sl->len) ?
+				    LB_REGION_ZERO : LB_REGION_COPIED);
+			m->p.done += sl->len;
+			if (r == 0 && (r = meter_tick(m, 0)) < 0)
+				snprintf(ctx->msg, sizeof ctx->msg, "cancelled "
+					 "at byte %llu of %llu; the target is "
+					 "incomplete", (unsigned long long)m->p.done,
+					 (unsigned long long)s->size);
+		}
+		copy_pipe_release(&pipe);
+	}
+	copy_pipe_stop(&pipe);
+	return r;
+}
+
+/* Finds the first byte where the target differs from the source inside
+ * the buffer at OFF (LEN bytes); TBUF holds the target's bytes. */
+static uint64_t first_diff(struct lb_dev *s, const uint8_t *tbuf, size_t len,
+			   uint64_t off)
+{
+	uint8_t *sbuf = malloc(len);
+	uint64_t at = off;
+
+	if (sbuf && lb_dev_pread(s, sbuf, len, off) == (int64_t)len) {
+		size_t i = 0;
+		while (i < len && sbuf[i] == tbuf[i])
+			i++;
+		at = off + i;
+	}
+	free(sbuf);
+	return at;
+}
+
+static int mismatch(struct lb_ctx *ctx, struct lb_dev *s, struct lb_dev *t,
+		    uint64_t at)
+{
+	snprintf(ctx->msg, sizeof ctx->msg, "verify: %.150s differs from %.150s at "
+		 "byte %llu (LBA %llu): the target does not hold what was "
+		 "written — a failing or fake-capacity device?", t->path,
+		 s->path, (unsigned long long)(t->base + at),
+		 (unsigned long long)((t->base + at) / t->logical_sector));
+	return -LB_EMISMATCH;
+}
+
+static int readback_error(struct lb_ctx *ctx, struct lb_dev *t, uint64_t off,
+			  int err)
+{
+	snprintf(ctx->msg, sizeof ctx->msg, "verify: reading back %s at byte "
+		 "%llu: %s", t->path, (unsigned long long)(t->base + off),
+		 strerror(-err));
+	return -LB_ETARGET;
+}
+
+/* Reads the target back from the medium and compares buffer hashes. */
+static int verify_all(struct lb_ctx *ctx, struct lb_dev *s, struct lb_dev *t,
+		      const uint64_t *hash, struct meter *m)
+{
+	uint8_t *buf;
+	uint64_t off = 0, size = s->size;
+	int r = 0;
+
+	lb_dev_drop_cache(t);
+	if (posix_memalign((void **)&buf, 4096, COPY_CHUNK))
+		return -ENOMEM;
+	meter_begin(m, LB_PHASE_VERIFY, size);
+	for (size_t idx = 0; r == 0 && off < size; idx++) {
+		size_t len = size - off < COPY_CHUNK ? (size_t)(size - off) : COPY_CHUNK;
+		int64_t n = lb_dev_pread(t, buf, len, off);
+
+		if (n != (int64_t)len)
+			r = readback_error(ctx, t, off, n < 0 ? (int)n : -EIO);
+		else if (XXH3_64bits(buf, len) != hash[idx])
+			r = mismatch(ctx, s, t, first_diff(s, buf, len, off));
+		off += len;
+		m->p.done = off;
+		if (r == 0)
+			r = meter_tick(m, 0);
+	}
+	free(buf);
+	return r;
+}
+
+static int refuse_small(struct lb_ctx *ctx, const char *path, uint64_t have,
+			uint64_t need)
+{
+	snprintf(ctx->msg, sizeof ctx->msg, "refusing to write %s: it is too "
+		 "small: the range holds %llu bytes (%.1f MiB) but %llu bytes "
+		 "(%.1f MiB) are needed", path, (unsigned long long)have,
+		 have / 1048576.0, (unsigned long long)need, need / 1048576.0);
+	return -LB_EREFUSED;
+}
+
+/* Runs the safety checks and opens the target for NEED bytes. */
+static int open_target(struct lb_ctx *ctx, const struct lb_clone_opts *o,
+		       uint64_t need, struct lb_dev **t)
+{
+	const struct lb_span *ts = &o->target;
+	int r;
+
+	if (!o->confirmed) {
+		snprintf(ctx->msg, sizeof ctx->msg, "refusing to write %s: "
+			 "not confirmed (type the device name when asked, or "
+			 "give --yes)", ts->path);
+		return -LB_EREFUSED;
+	}
+	if (ts->length && ts->length < need)
+		return refuse_small(ctx, ts->path, ts->length, need);
+	r = lb_check_target(ctx, ts->path, ts->offset + need, o->source.path);
+	if (r < 0)
+		return r;
+	if ((r = lb_dev_open(ctx, ts, LB_DEV_CREATE, need, t)) < 0)
+		return r == -EIO ? -LB_ETARGET : r;
+	if ((*t)->size < need) {
+		r = refuse_small(ctx, ts->path, (*t)->size, need);
+		lb_dev_close(*t);
+		*t = NULL;
+		return r;
+	}
+	/* A whole regular file ends up exactly as long as the source. */
+	if (!(*t)->is_block && !ts->offset && !ts->length &&
+	    (*t)->size > need && ftruncate((*t)->fd, (off_t)need) == 0)
+		(*t)->size = need;
+	return 0;
+}
+
+static int open_source(struct lb_ctx *ctx, const struct lb_clone_opts *o,
+		       struct lb_dev **s)
+{
+	int r = lb_check_source(ctx, o->source.path, o->force);
+
+	if (r < 0)
+		return r;
+	if (r == 1 && ctx->log)
+		ctx->log(ctx->msg, ctx->user);
+	ctx->msg[0] = 0;
+	return lb_dev_open(ctx, &o->source, LB_DEV_READ, 0, s);
+}
+
+static int finish(struct lb_ctx *ctx, struct lb_dev *t, struct meter *m)
+{
+	int r;
+
+	m->p.phase = LB_PHASE_FINISH;
+	meter_tick(m, 1);
+	if ((r = lb_dev_flush(t)) < 0)
+		return write_error(ctx, t, 0, r);
+	return 0;
+}
+
+int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
+{
+	struct lb_dev *s = NULL, *t = NULL;
+	struct meter m = { .ctx = ctx };
+	uint64_t *hash = NULL;
+	int r;
+
+	ctx->msg[0] = 0;
+	if ((r = open_source(ctx, o, &s)) < 0)
+		return r;
+	if ((r = open_target(ctx, o, s->size, &t)) < 0)
+		goto out;
+	if (o->verify_after &&
+	    !(hash = calloc(s->size / COPY_CHUNK + 1, sizeof *hash))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = copy_all(ctx, s, t, hash, &m);
+	if (r == 0)
+		r = finish(ctx, t, &m);
+	if (r == 0 && hash)
+		r = verify_all(ctx, s, t, hash, &m);
+	if (r == 0) {
+		m.p.phase = LB_PHASE_DONE;
+		m.p.done = m.p.total;
+		meter_tick(&m, 1);
+	}
+out:
+	free(hash);
+	if (t && lb_dev_close(t) < 0 && r == 0)
+		r = write_error(ctx, t, 0, -EIO);
+	lb_dev_close(s);
+	return r;
+}
