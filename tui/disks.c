@@ -117,13 +117,27 @@ static int any_mounted(const struct lb_device *d)
 	return d->in_use;
 }
 
+/* The model, or for a loop device the end of its backing file's path,
+ * which is the part that tells two of them apart. */
+static const char *model_text(const struct lb_device *d, char *buf, size_t n)
+{
+	size_t l = strlen(d->model);
+
+	if (!l)
+		return "(no model)";
+	if (l <= 24 || d->model[0] != '/')
+		return d->model;
+	snprintf(buf, n, "...%s", d->model + l - 21);
+	return buf;
+}
+
 void tui_disk_row(const struct lb_device *d, char *buf, size_t n)
 {
-	char sz[32];
+	char sz[32], model[32];
 
 	snprintf(buf, n, "%-9s %9s  %-24.24s %-6.6s %s%s%s", d->name,
 		 tui_size(sz, sizeof sz, d->size),
-		 d->model[0] ? d->model : "(no model)", d->transport,
+		 model_text(d, model, sizeof model), d->transport,
 		 d->is_lifeboat_medium ? "LIFEBOAT MEDIUM " : "",
 		 any_mounted(d) ? "MOUNTED " : "",
 		 d->read_only ? "read-only" : "");

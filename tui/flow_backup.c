@@ -55,8 +55,10 @@ static void propose_name(const struct src *s, char *buf, size_t n)
 	time_t now = time(NULL);
 	struct tm tm;
 
-	tui_safe_name(model, sizeof model, s->dev->model[0] ? s->dev->model :
-		      s->dev->name);
+	const char *m = s->dev->model[0] ? s->dev->model : s->dev->name;
+	if (strrchr(m, '/'))            /* a loop device's backing file */
+		m = strrchr(m, '/') + 1;
+	tui_safe_name(model, sizeof model, m);
 	localtime_r(&now, &tm);
 	strftime(date, sizeof date, "%Y-%m-%d", &tm);
 	snprintf(buf, n, "%s%s%s-%s.qcow2", model[0] ? model : "disk",

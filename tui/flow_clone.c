@@ -67,9 +67,11 @@ void tui_flow_clone(struct tui_disks *d)
 	if (s < 0)
 		return;
 	const struct lb_device *src = &d->dev[s];
-	int t = tui_pick_disk(d, "Clone: which disk should be overwritten?",
+	int t = tui_pick_target(d, "Clone: which disk should be overwritten?",
 			      "Choose the disk to copy onto. Everything on it "
-			      "will be replaced.", why_target, (void *)src);
+			      "will be replaced. Nothing is chosen yet: move "
+			      "to a disk with the arrow keys.", why_target,
+			      (void *)src);
 	if (t < 0)
 		return;
 	const struct lb_device *dst = &d->dev[t];

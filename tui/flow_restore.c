@@ -107,9 +107,10 @@ void tui_flow_restore(struct tui_disks *d)
 			    "restored. Choose another one.");
 	}
 	struct want w = { image, info.virtual_size };
-	int i = tui_pick_disk(d, "Restore: which disk should be overwritten?",
+	int i = tui_pick_target(d, "Restore: which disk should be overwritten?",
 			      "Choose the disk to overwrite with the image. "
-			      "Everything on it will be replaced.",
+			      "Everything on it will be replaced. Nothing is "
+			      "chosen yet: move to a disk with the arrow keys.",
 			      why_target, &w);
 	if (i >= 0)
 		run(&d->dev[i], image, &info);

@@ -89,8 +89,9 @@ static void draw_actions(struct home *h)
 		int sel = !h->focus_disks && i == h->sel;
 		if (sel) {
 			attron(tui_attr(TC_SEL));
-			mvhline(y, x - 1, ' ', COLS / 2 - 2);
+			mvhline(y, x - 2, ' ', COLS / 2 - 2);
 			attroff(tui_attr(TC_SEL));
+			tui_put(y, x - 2, TC_SEL, ">");
 		}
 		tui_put(y, x, sel ? TC_SEL : TC_KEY, "%c", acts[i].key);
 		tui_put(y, x + 3, sel ? TC_SEL : TC_NORMAL, "%s", acts[i].label);

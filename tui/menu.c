@@ -40,7 +40,7 @@ static void draw(struct tui_menu *m, int *top)
 	h = LINES - 2 - y;
 	if (h < 1)
 		h = 1;
-	if (m->sel < *top)
+	if (m->sel >= 0 && m->sel < *top)
 		*top = m->sel;
 	if (m->sel >= *top + h)
 		*top = m->sel - h + 1;
@@ -53,6 +53,8 @@ static void draw(struct tui_menu *m, int *top)
 			mvhline(y + r, 1, ' ', COLS - 2);
 			attroff(tui_attr(TC_SEL));
 		}
+		if (c == TC_SEL)
+			tui_put(y + r, 0, TC_SEL, ">");
 		tui_put(y + r, 2, c, "%s", m->rows[i]);
 	}
 	if (*top > 0)
@@ -66,7 +68,9 @@ int tui_menu_run(struct tui_menu *m)
 {
 	int top = 0, page;
 
-	if (!row_ok(m, m->sel)) {
+	if (m->no_default) {
+		m->sel = -1;
+	} else if (!row_ok(m, m->sel)) {
 		m->sel = -1;
 		step(m, 1, 1);
 		if (m->sel < 0)
@@ -76,6 +80,10 @@ int tui_menu_run(struct tui_menu *m)
 		draw(m, &top);
 		page = LINES - 8 > 1 ? LINES - 8 : 1;
 		int k = tui_key();
+		if (m->sel < 0 && (k == KEY_UP || k == KEY_DOWN || k == '\t')) {
+			step(m, 1, 1);
+			continue;
+		}
 		if (k == KEY_UP) step(m, -1, 1);
 		else if (k == KEY_DOWN || k == '\t') step(m, 1, 1);
 		else if (k == KEY_PPAGE) step(m, -1, page);

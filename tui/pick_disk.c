@@ -128,8 +128,8 @@ static int add_rows(struct tui_disks *d, int i, const char *why,
 	return at;
 }
 
-int tui_pick_disk(struct tui_disks *d, const char *title, const char *intro,
-		  tui_why_fn why, void *u)
+static int pick(struct tui_disks *d, const char *title, const char *intro,
+		tui_why_fn why, void *u, int no_default)
 {
 	int cap = 1, n = 0, r, ok = 0;
 
@@ -154,7 +154,10 @@ int tui_pick_disk(struct tui_disks *d, const char *title, const char *intro,
 		intro = "None of these disks can be used for this; each one "
 			"says why. Press Esc to go back.";
 	struct tui_menu m = { .title = title, .intro = intro, .rows = rows,
-			      .enabled = en, .n = n, .sel = 0 };
+			      .enabled = en, .n = n, .sel = 0,
+			      .no_default = no_default,
+			      .footer = no_default ? "Up/Down choose a disk  "
+			      "Enter go on  Esc back" : NULL };
 	r = tui_menu_run(&m);
 	r = r >= 0 ? map[r] : -1;
 	tui_rows_free(rows, n);
@@ -166,4 +169,16 @@ out:
 	free(en);
 	free(map);
 	return -1;
+}
+
+int tui_pick_disk(struct tui_disks *d, const char *title, const char *intro,
+		  tui_why_fn why, void *u)
+{
+	return pick(d, title, intro, why, u, 0);
+}
+
+int tui_pick_target(struct tui_disks *d, const char *title,
+		    const char *intro, tui_why_fn why, void *u)
+{
+	return pick(d, title, intro, why, u, 1);
 }

@@ -79,6 +79,7 @@ struct tui_menu {
 	char **rows;
 	const int *enabled;
 	int n, sel;
+	int no_default;         /* nothing highlighted until an arrow key */
 };
 int tui_menu_run(struct tui_menu *m);
 
@@ -125,6 +126,10 @@ typedef const char *(*tui_why_fn)(const struct lb_device *d, void *u,
 				  char *buf, size_t n);
 int tui_pick_disk(struct tui_disks *d, const char *title, const char *intro,
 		  tui_why_fn why, void *u);
+/* The same for a disk that will be overwritten: no row is highlighted
+ * until the person moves to one. */
+int tui_pick_target(struct tui_disks *d, const char *title,
+		    const char *intro, tui_why_fn why, void *u);
 
 /* ---- place.c, browse.c -------------------------------------------------- */
 
