@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The home screen at 80x25: disks with partitions, the actions with their
+# letters, the honest "not available" texts (rescue; reboot and power off
+# off the medium), the log screen, the shell, resize, monochrome (vt100)
+# and quitting.
+. "$(dirname "$0")/tui_lib.sh"
+
+loops_or_skip home || exit 0
+random_disk "$T/a.img" 32
+truncate -s 48M "$T/b.img"
+A=$(mkloop "$T/a.img") && B=$(mkloop "$T/b.img") || { skip home "losetup failed"; exit 0; }
+a=${A#/dev/}; b=${B#/dev/}
+ENV="LIFEBOAT_TUI_DEVICES='$A $B'"
+
+if ! tui_start "$ENV"; then fail "home: starts" "no home screen: $(screen)"; exit 0; fi
+s=$(screen)
+check "home: lists both loop disks with sizes" grep -qE "^  $a +32.0 MiB .*loop" <<<"$s"
+check "home: second disk" grep -qE "^  $b +48.0 MiB" <<<"$s"
+check "home: partition beneath its disk" grep -qE "^    ${a}p1 +30.0 MiB" <<<"$s"
+for act in "B  Back up a disk" "R  Restore an image" "P  Back up a partition" \
+	"C  Clone a disk" "V  Verify an image" "F  Rescue a failing disk" \
+	"S  Open a shell" "T  Reboot" "O  Power off" "L  Show the log"; do
+	check "home: action '$act'" grep -qF "$act" <<<"$s"
+done
+check "home: fits 25 rows with footer last" bash -c "[ \$(wc -l <<<'$s') -le 25 ] && tail -1 <<<'$s' | grep -q 'Enter choose'"
+
+keys f; shown "rescue: says honestly it is not available" "Not available yet"
+keys Enter; tui_wait "Disks in this machine"
+if [ -e /run/lifeboat/medium ]; then
+	skip "reboot: refused off the medium" "this machine has /run/lifeboat/medium"
+else
+	keys t; shown "reboot: refused off the medium" "only available when Lifeboat runs"
+	keys Enter; tui_wait "Disks in this machine"
+	keys o; shown "power off: refused off the medium" "Powering off is only available"
+	keys Enter; tui_wait "Disks in this machine"
+fi
+
+keys l; shown "log: the log screen shows what happened" "screens started"
+esc; tui_wait "Disks in this machine"
+
+keys s; shown "shell: says how to come back" "Type  exit  to return"
+type_text 'echo shell-$((6*7))'; keys Enter
+shown "shell: runs commands" "shell-42"
+type_text 'exit'; keys Enter
+shown "shell: back on the home screen" "Disks in this machine"
+
+tm resize-window -t lb -x 100 -y 30 2>/dev/null
+sleep 0.5
+shown "resize: redrawn at 100x30" "Back up a disk"
+check "resize: footer on the new last row" bash -c "tm() { tmux -L $TUI_SOCK \"\$@\"; }; tm capture-pane -t lb -p | sed -n 30p | grep -q 'Enter choose'"
+tm resize-window -t lb -x 80 -y 25 2>/dev/null
+
+keys q; shown "quit: asks first" "Leave Lifeboat?"
+keys y; shown "quit: exits 0" "LIFEBOAT-EXITED-0"
+
+TERM_ENV="TERM=vt100 $ENV"
+if tui_start "$TERM_ENV"; then
+	check "vt100: monochrome home lists the disks" grep -qE "^  $a +32.0 MiB" <<<"$(screen)"
+	shown "vt100: actions shown" "C  Clone a disk"
+else
+	fail "vt100: starts" "$(screen)"
+fi
