@@ -54,7 +54,8 @@ static double now(void)
 static void meter_begin(struct meter *m, enum lb_phase phase, uint64_t total)
 {
 	m->p = (struct lb_progress){ .phase = phase, .total = total, .eta = -1 };
-	m->start = m->last = m->mark_t = now();
+	m->start = m->mark_t = now();
+	m->last = 0;            /* report the first tick at once */
 	m->mark_done = 0;
 }
 

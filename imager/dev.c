@@ -4,9 +4,9 @@
  * A path naming a block device goes to dev_block.c, anything else to
  * dev_file.c.  A path written "fault:PATH" opens PATH and wraps it in the
  * test-only fault injector (dev_fault.c) using the ddrescue-style map named
- * by the environment variable LIFEBOAT_FAULT_MAP; it exists so that tests
- * can make a source fail at chosen byte ranges, and is documented as such
- * in docs/cli.md.
+ * by the environment variable LIFEBOAT_FAULT_MAP and/or the fake capacity
+ * LIFEBOAT_FAULT_ALIAS; it exists so that tests can make a device fail at
+ * chosen byte ranges, and is documented as test-only in docs/cli.md.
  *
  * The span (offset, length) turns a whole disk into a partition addressed
  * by its byte offset, so partitions work without kernel partition nodes.
@@ -145,7 +145,7 @@ int lb_dev_open(struct lb_ctx *ctx, const struct lb_span *span,
 {
 	const char *path = span->path;
 	struct lb_dev *inner;
-	const char *map;
+	const char *map, *alias;
 	int r;
 
 	*out = NULL;
@@ -153,16 +153,20 @@ int lb_dev_open(struct lb_ctx *ctx, const struct lb_span *span,
 		return open_plain(ctx, path, span, mode, size, out);
 	path += strlen(FAULT_PREFIX);
 	map = getenv("LIFEBOAT_FAULT_MAP");
-	if (!map || !*map) {
+	alias = getenv("LIFEBOAT_FAULT_ALIAS");
+	if (map && !*map)
+		map = NULL;
+	if (!map && !(alias && *alias)) {
 		snprintf(ctx->msg, sizeof ctx->msg, "%s: the fault: prefix "
-			 "needs LIFEBOAT_FAULT_MAP to name a map file",
-			 span->path);
+			 "needs LIFEBOAT_FAULT_MAP (a ddrescue map) or "
+			 "LIFEBOAT_FAULT_ALIAS (bytes)", span->path);
 		return -EINVAL;
 	}
 	r = open_plain(ctx, path, span, mode, size, &inner);
 	if (r < 0)
 		return r;
-	return lb_dev_fault_wrap(ctx, map, inner, out);
+	return lb_dev_fault_wrap(ctx, map, alias ? strtoull(alias, NULL, 0) : 0,
+				 inner, out);
 }
 
 int lb_dev_drop_cache(struct lb_dev *d)

@@ -16,8 +16,10 @@
 int lb_dev_block_open(struct lb_ctx *ctx, struct lb_dev *d);
 int lb_dev_file_open(struct lb_ctx *ctx, struct lb_dev *d, uint64_t size);
 /* Wraps INNER so that reads and writes touching a bad range of the
- * ddrescue-style map MAP fail with -EIO.  Takes ownership of INNER. */
-int lb_dev_fault_wrap(struct lb_ctx *ctx, const char *map,
+ * ddrescue-style map MAP (may be NULL) fail with -EIO, and, when ALIAS is
+ * non-zero, positions past ALIAS bytes wrap around like a fake-capacity
+ * card.  Takes ownership of INNER. */
+int lb_dev_fault_wrap(struct lb_ctx *ctx, const char *map, uint64_t alias,
 		      struct lb_dev *inner, struct lb_dev **out);
 
 /* Discards [off, off+len) of a block device (BLKDISCARD); -EOPNOTSUPP

@@ -11,6 +11,11 @@
  * '/' (non-scraped) fail with -EIO; '+' and '?' read and write normally.
  * Map positions are bytes from the start of the underlying file or disk,
  * not of the span.  At most FAULT_MAX_BLOCKS block lines are read.
+ *
+ * LIFEBOAT_FAULT_ALIAS=BYTES (also test-only) makes the device behave like
+ * a counterfeit-capacity card (case C007): it still reports its full size,
+ * but byte positions at or past BYTES (counted from the start of the
+ * underlying device) land on position % BYTES, overwriting earlier data.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,6 +30,7 @@ struct fault_range { uint64_t pos, size; };
 
 struct fault {
 	struct lb_dev *inner;
+	uint64_t alias;         /* real capacity in bytes, 0: none */
 	size_t n;
 	struct fault_range r[];
 };
@@ -41,6 +47,39 @@ static int is_bad(const struct lb_dev *d, uint64_t off, uint64_t len)
 	return 0;
 }
 
+/* Runs one inner transfer per piece of [off, off+len) that does not cross
+ * a multiple of the alias size, at the aliased position.  WR: 0 read,
+ * 1 write, 2 zero. */
+static int64_t aliased(struct lb_dev *d, void *buf, size_t len, uint64_t off,
+		       int wr)
+{
+	struct fault *f = d->priv;
+	struct lb_dev *in = f->inner;
+	size_t done = 0;
+
+	while (done < len) {
+		uint64_t pos = d->base + off + done, a = pos % f->alias;
+		size_t n = len - done;
+		int64_t r;
+
+		if (n > f->alias - a)
+			n = (size_t)(f->alias - a);
+		/* inner offsets are span-relative: undo the base */
+		if (a < in->base)
+			return -EIO;
+		if (wr == 0)
+			r = in->ops->pread(in, (char *)buf + done, n, a - in->base);
+		else if (wr == 1)
+			r = in->ops->pwrite(in, (char *)buf + done, n, a - in->base);
+		else
+			r = in->ops->zero(in, a - in->base, n);
+		if (r < 0)
+			return r;
+		done += n;
+	}
+	return (int64_t)len;
+}
+
 static int64_t fault_pread(struct lb_dev *d, void *buf, size_t len,
 			   uint64_t off)
 {
@@ -48,6 +87,13 @@ static int64_t fault_pread(struct lb_dev *d, void *buf, size_t len,
 
 	if (is_bad(d, off, len))
 		return -EIO;
+	if (f->alias) {
+		if (off >= d->size)
+			return 0;
+		if (len > d->size - off)
+			len = (size_t)(d->size - off);
+		return aliased(d, buf, len, off, 0);
+	}
 	return f->inner->ops->pread(f->inner, buf, len, off);
 }
 
@@ -58,6 +104,8 @@ static int64_t fault_pwrite(struct lb_dev *d, const void *buf, size_t len,
 
 	if (is_bad(d, off, len))
 		return -EIO;
+	if (f->alias)
+		return aliased(d, (void *)buf, len, off, 1);
 	return f->inner->ops->pwrite(f->inner, buf, len, off);
 }
 
@@ -67,6 +115,8 @@ static int fault_zero(struct lb_dev *d, uint64_t off, uint64_t len)
 
 	if (is_bad(d, off, len))
 		return -EIO;
+	if (f->alias)
+		return (int)(aliased(d, NULL, (size_t)len, off, 2) < 0 ? -EIO : 0);
 	return f->inner->ops->zero(f->inner, off, len);
 }
 
@@ -95,12 +145,16 @@ static const struct lb_dev_ops fault_ops = {
 /* Reads the bad blocks of MAP into a new struct fault. */
 static int load_map(struct lb_ctx *ctx, const char *map, struct fault **out)
 {
-	FILE *fp = fopen(map, "r");
+	FILE *fp = map ? fopen(map, "r") : NULL;
 	struct fault *f;
 	char line[256], st;
 	unsigned long long pos, size;
 	int seen_status = 0, lineno = 0;
 
+	if (!map) {
+		*out = calloc(1, sizeof **out);
+		return *out ? 0 : -ENOMEM;
+	}
 	if (!fp) {
 		snprintf(ctx->msg, sizeof ctx->msg, "%s: cannot open the fault "
 			 "map: %s", map, strerror(errno));
@@ -133,7 +187,7 @@ static int load_map(struct lb_ctx *ctx, const char *map, struct fault **out)
 	return 0;
 }
 
-int lb_dev_fault_wrap(struct lb_ctx *ctx, const char *map,
+int lb_dev_fault_wrap(struct lb_ctx *ctx, const char *map, uint64_t alias,
 		      struct lb_dev *inner, struct lb_dev **out)
 {
 	struct lb_dev *d = calloc(1, sizeof *d);
@@ -150,6 +204,7 @@ int lb_dev_fault_wrap(struct lb_ctx *ctx, const char *map,
 	d->priv = f;
 	d->ro_was_set = 0;
 	f->inner = inner;
+	f->alias = alias;
 	*out = d;
 	return 0;
 }
