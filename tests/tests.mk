@@ -15,3 +15,10 @@ test: test-bins $(TEST_DEPS)
 	tests/run $(TEST_AREAS)
 
 .PHONY: test test-bins
+
+# Driver for the partition-table and used-block tests in tests/pt (not a
+# test itself: tests/run only runs t_* files).
+$(B)/tests/pt/lbprobe: tests/pt/lbprobe.c $(B)/asan/libimager.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(SAN_FLAGS) $(WARN) -o $@ $< $(B)/asan/libimager.a $(HOST_LIBS)
+test-bins: $(B)/tests/pt/lbprobe

@@ -1,0 +1,161 @@
+/*
+ * fs.c — probing a byte range with libblkid and choosing its imaging mode.
+ *
+ * libblkid (util-linux) names the filesystem; a table maps names to our
+ * used-block readers.  Encrypted and multi-device formats, and anything
+ * without a reader, get raw mode with the reason in words; so does a
+ * reader that does not trust what it found.  Swap needs only its header
+ * page (the rest is scratch space), found by the SWAPSPACE2 magic at the
+ * end of the page for page sizes 4 to 64 KiB.
+ */
+#include <blkid/blkid.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "fs.h"
+
+int lb_fs_read(struct lb_dev *dev, void *buf, size_t n, uint64_t off)
+{
+	int64_t r = lb_dev_pread(dev, buf, n, off);
+	return r == (int64_t)n ? 0 : r < 0 ? (int)r : -EIO;
+}
+
+int lb_fs_raw(struct lb_fs_info *info, const char *fmt, ...)
+{
+	va_list ap;
+
+	info->mode = LB_FS_RAW;
+	va_start(ap, fmt);
+	vsnprintf(info->reason, sizeof(info->reason), fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+static void value(blkid_probe pr, const char *tag, char *out, size_t n)
+{
+	const char *v = NULL;
+
+	if (blkid_probe_lookup_value(pr, tag, &v, NULL) == 0 && v)
+		snprintf(out, n, "%s", v);
+}
+
+int lb_fs_probe(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
+		uint64_t len, struct lb_fs_info *info)
+{
+	blkid_probe pr = blkid_new_probe();
+	int r;
+
+	if (!pr)
+		return -ENOMEM;
+	if (dev->fd < 0 || blkid_probe_set_device(pr, dev->fd,
+			(blkid_loff_t)(dev->base + off), (blkid_loff_t)len)) {
+		blkid_free_probe(pr);
+		lb_fs_raw(info, "cannot probe %s at byte %llu", dev->path,
+			  (unsigned long long)off);
+		return 1;
+	}
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE |
+		BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID | BLKID_SUBLKS_VERSION |
+		BLKID_SUBLKS_SECTYPE);
+	blkid_probe_enable_partitions(pr, 0);
+	r = blkid_do_safeprobe(pr);
+	if (r == 0) {
+		value(pr, "TYPE", info->type, sizeof(info->type));
+		value(pr, "VERSION", info->version, sizeof(info->version));
+		value(pr, "LABEL", info->label, sizeof(info->label));
+		value(pr, "UUID", info->uuid, sizeof(info->uuid));
+	} else if (r == -2) {
+		lb_fs_raw(info, "more than one filesystem signature (ambiguous)");
+	}
+	blkid_free_probe(pr);
+	return r == 0 ? 0 : r == -2 ? -EINVAL : 1;
+}
+
+/* Swap: the header page, wherever the page size put the magic. */
+static int swap_used(struct lb_dev *dev, uint64_t off, uint64_t len,
+		     struct lb_extmap *map, struct lb_fs_info *info)
+{
+	char magic[10];
+
+	for (uint64_t page = 4096; page <= 65536 && page <= len; page *= 2) {
+		if (lb_fs_read(dev, magic, sizeof(magic), off + page - 10))
+			break;
+		if (!memcmp(magic, "SWAPSPACE2", 10) ||
+		    !memcmp(magic, "SWAP-SPACE", 10)) {
+			snprintf(info->reason, sizeof(info->reason),
+				 "swap: header page only (%llu bytes)",
+				 (unsigned long long)page);
+			return lb_extmap_add(map, off, page);
+		}
+	}
+	return lb_fs_raw(info, "swap signature without a header page");
+}
+
+typedef int (*reader_fn)(struct lb_ctx *, struct lb_dev *, uint64_t, uint64_t,
+			 struct lb_extmap *, struct lb_fs_info *);
+
+static const struct {
+	const char *type;
+	reader_fn fn;
+	const char *raw_why;    /* when fn is NULL */
+} readers[] = {
+	{ "ext2", lb_fs_ext_used, NULL }, { "ext3", lb_fs_ext_used, NULL },
+	{ "ext4", lb_fs_ext_used, NULL }, { "ext4dev", lb_fs_ext_used, NULL },
+	{ "vfat", lb_fs_fat_used, NULL }, { "exfat", lb_fs_exfat_used, NULL },
+	{ "ntfs", lb_fs_ntfs_used, NULL },
+	{ "crypto_LUKS", NULL, "encrypted (LUKS): used-block imaging not possible" },
+	{ "BitLocker", NULL, "encrypted (BitLocker): used-block imaging not possible" },
+	{ "swsuspend", NULL, "hibernation image in swap: kept whole" },
+	{ "LVM2_member", NULL, "LVM physical volume: no used-block reader" },
+	{ "linux_raid_member", NULL, "md RAID member: no used-block reader" },
+};
+
+static int dispatch(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
+		    uint64_t len, struct lb_extmap *map, struct lb_fs_info *info)
+{
+	if (!strcmp(info->type, "swap"))
+		return swap_used(dev, off, len, map, info);
+	for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++) {
+		if (strcmp(info->type, readers[i].type))
+			continue;
+		if (!readers[i].fn)
+			return lb_fs_raw(info, "%s", readers[i].raw_why);
+		return readers[i].fn(ctx, dev, off, len, map, info);
+	}
+	return lb_fs_raw(info, "%s: no used-block reader for this type",
+			 info->type);
+}
+
+int lb_fs_used(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
+	       uint64_t len, struct lb_extmap *map, struct lb_fs_info *info)
+{
+	struct lb_extmap m;
+	int r;
+
+	memset(info, 0, sizeof(*info));
+	lb_extmap_init(&m);
+	r = lb_fs_probe(ctx, dev, off, len, info);
+	if (r == 1 && !info->reason[0])
+		lb_fs_raw(info, "no filesystem recognised");
+	if (r == 0)
+		r = dispatch(ctx, dev, off, len, &m, info);
+	else if (r == -EINVAL)
+		r = 1;
+	if (r < 0 && r != -ENOMEM)
+		r = lb_fs_raw(info, "reading the filesystem failed: %s", strerror(-r));
+	if (r == 0) {
+		lb_extmap_finish(&m);
+		lb_extmap_clip(&m, off + len);
+		info->mode = LB_FS_USED;
+		info->used_bytes = lb_extmap_bytes(&m);
+		r = lb_extmap_add_map(map, &m, 0);
+	} else if (r == 1) {
+		info->mode = LB_FS_RAW;
+		info->used_bytes = len;
+		r = lb_extmap_add(map, off, len);
+	}
+	lb_extmap_free(&m);
+	return r;
+}
