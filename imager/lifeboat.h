@@ -144,6 +144,8 @@ enum lb_compress { LB_COMPRESS_ZSTD = 0, LB_COMPRESS_ZLIB = 1 };
 /* A source or target: a whole disk, a regular file, or a byte range of one
  * (a partition addressed by its offset inside the disk, so that the kernel
  * need not have created a partition node). */
+struct lb_extmap;
+
 struct lb_span {
 	const char *path;
 	uint64_t offset;        /* bytes; 0 for the whole device or file */
@@ -159,6 +161,14 @@ struct lb_backup_opts {
 	uint64_t split_size;    /* bytes per piece; 0: automatic (FAT32) */
 	int threads;            /* 0: one per online core */
 	int overwrite;          /* replace an existing image */
+	/* Added by the image engine (additive): */
+	const struct lb_extmap *used;   /* byte ranges of the source that are
+					 * in use (extmap.h); the rest reads as
+					 * zeros and is neither read nor stored.
+					 * NULL: every byte is used. */
+	int64_t created;        /* creation time to record (seconds, UTC);
+				 * 0: $SOURCE_DATE_EPOCH if set, else now */
+	int no_space_check;     /* write even if free space < worst case */
 };
 
 struct lb_restore_opts {

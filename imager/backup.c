@@ -1,0 +1,261 @@
+/*
+ * backup.c — lb_backup: a disk, partition or file into a qcow2 image.
+ *
+ * Stages (pipeline.h, threads.h): this thread reads the source in batches
+ * of about 1 MiB (large sequential reads), hashes it with SHA-256 and hands
+ * the batch to the workers; they find zero clusters and compress the rest;
+ * the writer thread stores the results in order through the image writer
+ * (image_writer.c), so the image bytes are the same for any thread count.
+ * Before anything is written the destination is planned: its free space is
+ * compared with the most the image can take and FAT destinations get
+ * split pieces.  Any error or a cancel removes IMAGE.part; only a finished
+ * image is renamed to its final name.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "checksum.h"
+#include "dev.h"
+#include "devices_sys.h"
+#include "extmap.h"
+#include "image.h"
+#include "pipeline.h"
+#include "threads.h"
+
+struct bk {
+	struct lb_xargs xa;     /* first: the workers take the pipe arg as xargs */
+	struct lb_ctx *ctx;
+	const struct lb_backup_opts *o;
+	struct lb_dev *src;
+	struct lb_imgw *w;
+	struct lb_xpool pool;
+	uint64_t size, cs, nclusters;
+	uint64_t written;       /* image bytes, updated by the writer thread */
+	struct sha256_ctx sha;
+};
+
+/* Writer thread: store each cluster of the batch, in order. */
+static int store_batch(void *job, void *arg, char *msg)
+{
+	struct lb_xjob *j = job;
+	struct bk *b = arg;
+	struct lb_ctx wctx = { 0 };
+	int r = 0;
+
+	for (uint32_t i = 0; i < j->n && !r; i++) {
+		const uint8_t *data = j->kind[i] == LB_CL_RAW ? j->raw + i * b->cs
+							      : j->pk + i * b->cs;
+		r = lb_imgw_put(&wctx, b->w, j->first + i, j->kind[i], data,
+				j->len[i], j->xxh[i]);
+	}
+	__atomic_store_n(&b->written, lb_imgw_bytes(b->w), __ATOMIC_RELAXED);
+	if (r)
+		snprintf(msg, 512, "%s", wctx.msg);
+	return r;
+}
+
+static int read_range(struct bk *b, uint8_t *dst, uint64_t off, uint64_t len)
+{
+	int64_t n = lb_dev_pread(b->src, dst, len, off);
+
+	if (n == (int64_t)len)
+		return 0;
+	if (n >= 0)
+		lb_imsg(b->ctx, "reading %s: the source ended at byte %" PRIu64
+			", expected %" PRIu64 " bytes", b->src->path,
+			off + (uint64_t)n, b->size);
+	else
+		lb_imsg(b->ctx, "reading %s at byte %" PRIu64 " failed: %s",
+			b->src->path, off, strerror((int)-n));
+	return n < 0 && n != -EIO ? (int)n : -EIO;
+}
+
+/* Reads BYTES at cluster C into J->raw; clusters outside the used map are
+ * zeros, not read.  Consecutive used clusters are read in one request. */
+static int read_batch(struct bk *b, struct lb_xjob *j, uint64_t c, uint64_t bytes)
+{
+	const struct lb_extmap *u = b->o->used;
+	uint64_t cs = b->cs, base = c * cs;
+	int r;
+
+	memset(j->raw + bytes, 0, j->n * cs - bytes);
+	if (!u)
+		return read_range(b, j->raw, base, bytes);
+	for (uint64_t at = 0; at < bytes;) {
+		uint64_t end = at;
+		while (end < bytes && lb_extmap_overlaps(u, base + end, cs))
+			end += cs;
+		if (end > bytes)
+			end = bytes;
+		if (end > at && (r = read_range(b, j->raw + at, base + at, end - at)))
+			return r;
+		if (end < bytes) {
+			memset(j->raw + end, 0, cs < bytes - end ? cs : bytes - end);
+			end += cs;
+		}
+		at = end;
+	}
+	return 0;
+}
+
+static int produce(struct bk *b, struct lb_pipe *p)
+{
+	struct lb_prog prog;
+	int r = 0;
+
+	lb_prog_begin(&prog, b->ctx, LB_PHASE_COPY, b->size);
+	for (uint64_t c = 0; c < b->nclusters; c += b->pool.per_job) {
+		struct lb_xjob *j = lb_pipe_get(p);
+		if (!j)
+			return 0;
+		j->first = c;
+		j->n = (uint32_t)(b->nclusters - c < b->pool.per_job ?
+				  b->nclusters - c : b->pool.per_job);
+		uint64_t bytes = b->size - c * b->cs < j->n * b->cs ?
+				 b->size - c * b->cs : j->n * b->cs;
+		if (!(r = read_batch(b, j, c, bytes)))
+			r = lb_prog_update(&prog, c * b->cs + bytes,
+					   __atomic_load_n(&b->written, __ATOMIC_RELAXED), 0);
+		if (r) {
+			if (r == -ECANCELED)
+				lb_imsg(b->ctx, "backup cancelled at byte %" PRIu64
+					"; %s.part removed", c * b->cs, b->o->image);
+			lb_pipe_fail(p, r, b->ctx->msg);
+			return r;
+		}
+		sha256_update(&b->sha, bytes, j->raw);
+		lb_pipe_submit(p, j);
+	}
+	lb_prog_update(&prog, b->size, b->written, 1);
+	return 0;
+}
+
+static void fill_meta(struct bk *b, struct lb_meta *m)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	char name[4096];
+
+	memset(m, 0, sizeof *m);
+	m->created = b->o->created ? b->o->created :
+		     sde ? strtoll(sde, NULL, 10) : (int64_t)time(NULL);
+	m->source_size = b->size;
+	m->logical_sector = b->src->logical_sector;
+	m->physical_sector = b->src->physical_sector;
+	snprintf(m->tool_version, sizeof m->tool_version, "%s", LB_VERSION);
+	snprintf(m->source_path, sizeof m->source_path, "%s", b->o->source.path);
+	if (b->src->is_block) {
+		const char *s = strrchr(b->src->path, '/');
+		snprintf(name, sizeof name, "%s", s ? s + 1 : b->src->path);
+		lb_sys_read(name, "device/model", m->model, sizeof m->model);
+		if (lb_sys_read(name, "device/serial", m->serial, sizeof m->serial))
+			lb_sys_read(name, "serial", m->serial, sizeof m->serial);
+	}
+	sha256_digest(&b->sha, SHA256_DIGEST_SIZE, m->sha256);
+}
+
+/* The most the image can take: every used cluster stored uncompressed,
+ * plus L2 tables, checksum blocks, L1, refcounts and the header. */
+static uint64_t worst_case(struct bk *b)
+{
+	uint64_t data = b->nclusters * b->cs;
+	uint64_t groups = (b->nclusters + b->cs / 8 - 1) / (b->cs / 8);
+
+	if (b->o->used) {
+		uint64_t u = lb_extmap_bytes(b->o->used) + b->o->used->n * 2 * b->cs;
+		data = u < data ? u : data;
+	}
+	return data + groups * 2 * b->cs + (b->nclusters * 2 / b->cs + 8) * b->cs;
+}
+
+static int plan(struct bk *b, uint32_t *bits, uint64_t *split)
+{
+	const struct lb_backup_opts *o = b->o;
+	uint32_t cs = o->cluster_size ? o->cluster_size : LB_DEFAULT_CLUSTER;
+	int r;
+
+	if (cs < 65536 || cs > (2u << 20) || (cs & (cs - 1))) {
+		lb_imsg(b->ctx, "cluster size %" PRIu32 " must be a power of two "
+			"from 64 KiB to 2 MiB", cs);
+		return -EINVAL;
+	}
+	for (*bits = 16; (1u << *bits) != cs; (*bits)++)
+		;
+	b->cs = cs;
+	b->nclusters = (b->size + cs - 1) / cs;
+	r = lb_dest_plan(b->ctx, o->image, o->no_space_check ? 0 : worst_case(b),
+			 o->split_size, split);
+	if (r == -ENOSPC)
+		lb_imsg(b->ctx, "%s (give --no-space-check to try anyway)",
+			b->ctx->msg);
+	return r;
+}
+
+static int run(struct bk *b)
+{
+	struct lb_pipe_cfg cfg = {
+		.workers = b->pool.workers, .njobs = b->pool.njobs,
+		.jobs = b->pool.ptrs, .work = lb_encode_work, .write = store_batch,
+		.arg = b, .wstate_new = lb_xcodec_new, .wstate_free = lb_xcodec_free,
+	};
+	struct lb_pipe *p;
+	int r;
+
+	if ((r = lb_pipe_start(&cfg, &p)))
+		return r;
+	produce(b, p);
+	return lb_pipe_finish(p, b->ctx->msg, sizeof b->ctx->msg);
+}
+
+static int backup_open(struct bk *b)
+{
+	const struct lb_backup_opts *o = b->o;
+	struct lb_imgw_opts wo = { .compress = o->compress, .overwrite = o->overwrite };
+	int r;
+
+	if ((r = lb_dev_open(b->ctx, &o->source, LB_DEV_READ, 0, &b->src)))
+		return r;
+	b->size = b->src->size;
+	if (!b->size) {
+		lb_imsg(b->ctx, "%s is empty: nothing to back up", o->source.path);
+		return -EINVAL;
+	}
+	wo.size = b->size;
+	if ((r = plan(b, &wo.cluster_bits, &wo.split_size)) ||
+	    (r = lb_xpool_init(&b->pool, o->threads, b->cs)))
+		return r == -ENOMEM ? (lb_imsg(b->ctx, "out of memory"), r) : r;
+	return lb_imgw_create(b->ctx, o->image, &wo, &b->w);
+}
+
+int lb_backup(struct lb_ctx *ctx, const struct lb_backup_opts *o)
+{
+	struct bk b = { .ctx = ctx, .o = o };
+	struct lb_meta m;
+	int r;
+
+	ctx->msg[0] = 0;
+	/* The workers receive the pipe's arg (b) as their xargs: keep the
+	 * fields they read at the same place. */
+	if (!(r = backup_open(&b))) {
+		b.xa = (struct lb_xargs){ .cs = b.cs, .compress = o->compress,
+					  .level = o->level, .image = o->image };
+		sha256_init(&b.sha);
+		r = run(&b);
+	}
+	if (!r) {
+		struct lb_prog prog;
+		lb_prog_begin(&prog, ctx, LB_PHASE_FINISH, 0);
+		lb_prog_update(&prog, 0, b.written, 1);
+		fill_meta(&b, &m);
+		r = lb_imgw_finish(ctx, b.w, &m);
+		b.w = NULL;
+	}
+	lb_imgw_abort(b.w);
+	lb_xpool_free(&b.pool);
+	if (b.src)
+		lb_dev_close(b.src);
+	return r;
+}

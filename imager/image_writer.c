@@ -1,0 +1,460 @@
+/*
+ * image_writer.c — writes a qcow2 v3 image cluster by cluster (image.h).
+ *
+ * Layout as it grows: cluster 0 holds the header and the Lifeboat extension
+ * (a provisional "incomplete" one at first, the final one last of all);
+ * after it come data, L2 tables and checksum blocks in the order they are
+ * produced; lb_imgw_finish appends the checksum directory, the L1 table,
+ * the refcount blocks and the refcount table, then rewrites cluster 0.
+ *
+ * Allocation (spec "Host cluster management"): compressed clusters are
+ * packed end to end at byte granularity from the tail; an uncompressed
+ * cluster or a table needs a cluster-aligned host cluster, and the bytes
+ * skipped to align become a gap that the next compressed clusters fill
+ * first.  Refcounts are kept in memory, 16 bits per host cluster (2 bytes
+ * per cluster_size of image: 32 KiB per GiB at 64 KiB clusters), and
+ * counted as qemu counts them: a host cluster holds one reference per
+ * compressed cluster whose sector range touches it, plus one for a table or
+ * uncompressed cluster.  Checksum blocks and the checksum directory are
+ * Lifeboat's own and are not refcounted, so `qemu-img check` sees neither
+ * leaks nor errors (docs/image-format.md explains the trade-off).
+ *
+ * Appends go through a staging buffer so that the file sees large
+ * sequential writes; rewrites behind it (an L2 table written again, a gap
+ * filled after the stage moved on) go straight to the file.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "checksum.h"
+#include "image.h"
+
+#define STAGE_CAP (4u << 20)
+#define RC_LIMIT 65000          /* start a new host cluster before 16 bits overflow */
+
+struct lb_imgw {
+	struct lb_pieces io;
+	uint32_t cb, l1_size;
+	uint64_t cs, size, nclusters, l2e;
+	enum lb_compress compress;
+	uint64_t *l1;           /* host order, with QCOW2_OFLAG_COPIED */
+	uint64_t *ckdir;        /* pairs: block offset, XXH3 of the block */
+	uint64_t group;         /* L2 group in memory, UINT64_MAX: none */
+	uint64_t *l2, *ck;      /* the group's L2 entries and checksums */
+	int dirty;
+	uint16_t *rc;
+	uint64_t rc_n;          /* host clusters the rc array covers */
+	uint64_t tail;          /* next free byte */
+	uint64_t gap_off, gap_len;
+	uint8_t *st;            /* staging buffer for appends */
+	uint64_t st_off;
+	size_t st_len;
+	uint8_t *tmp;           /* one cluster of scratch */
+	uint64_t stored;
+};
+
+uint64_t lb_imgw_bytes(const struct lb_imgw *w)
+{
+	return w->tail;
+}
+
+static int rc_add(struct lb_imgw *w, uint64_t off, uint64_t len, int delta)
+{
+	uint64_t a = off / w->cs, b = (off + len - 1) / w->cs;
+
+	if (b >= w->rc_n) {
+		uint64_t n = w->rc_n ? w->rc_n : 1024;
+		while (n <= b)
+			n *= 2;
+		uint16_t *v = realloc(w->rc, n * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		memset(v + w->rc_n, 0, (n - w->rc_n) * sizeof *v);
+		w->rc = v;
+		w->rc_n = n;
+	}
+	for (uint64_t i = a; i <= b; i++)
+		w->rc[i] = (uint16_t)(w->rc[i] + delta);
+	return 0;
+}
+
+static int flush_stage(struct lb_ctx *ctx, struct lb_imgw *w)
+{
+	int r = 0;
+
+	if (w->st_len)
+		r = lb_pieces_pwrite(ctx, &w->io, w->st, w->st_len, w->st_off);
+	w->st_off += w->st_len;
+	w->st_len = 0;
+	return r;
+}
+
+/* Writes LEN bytes at image byte OFF, through the stage when it can.
+ * Invariant: nothing at or beyond st_off + st_len has been written yet. */
+static int wr(struct lb_ctx *ctx, struct lb_imgw *w, const void *d, size_t len,
+	      uint64_t off)
+{
+	int r;
+
+	if (off >= w->st_off && off + len <= w->st_off + STAGE_CAP) {
+		size_t at = (size_t)(off - w->st_off);
+		if (at > w->st_len)
+			memset(w->st + w->st_len, 0, at - w->st_len);
+		memcpy(w->st + at, d, len);
+		if (at + len > w->st_len)
+			w->st_len = at + len;
+		return 0;
+	}
+	if ((r = flush_stage(ctx, w)))
+		return r;
+	if (off >= w->st_off && len <= STAGE_CAP) {
+		w->st_off = off;
+		return wr(ctx, w, d, len, off);
+	}
+	if ((r = lb_pieces_pwrite(ctx, &w->io, d, len, off)))
+		return r;
+	if (off + len > w->st_off)
+		w->st_off = off + len;
+	return 0;
+}
+
+/* A cluster-aligned host cluster at the tail; skipped bytes become the gap. */
+static uint64_t alloc_cluster(struct lb_imgw *w)
+{
+	uint64_t a = (w->tail + w->cs - 1) & ~(w->cs - 1), off;
+
+	if (a != w->tail) {
+		w->gap_off = w->tail;
+		w->gap_len = a - w->tail;
+	}
+	off = a;
+	w->tail = a + w->cs;
+	return off;
+}
+
+/* LEN bytes for a compressed cluster: in the gap if it fits, else the tail. */
+static uint64_t alloc_bytes(struct lb_imgw *w, uint64_t len)
+{
+	uint64_t off;
+
+	if (w->gap_len >= len && w->rc[w->gap_off / w->cs] < RC_LIMIT) {
+		off = w->gap_off;
+		w->gap_off += len;
+		w->gap_len -= len;
+		return off;
+	}
+	if (w->tail % w->cs && w->tail / w->cs < w->rc_n &&
+	    w->rc[w->tail / w->cs] >= RC_LIMIT)
+		w->tail = (w->tail + w->cs - 1) & ~(w->cs - 1);
+	off = w->tail;
+	w->tail += len;
+	return off;
+}
+
+static void put_be_table(uint8_t *dst, const uint64_t *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		lb_put_be64(dst + 8 * i, src[i]);
+}
+
+static void get_be_table(uint64_t *dst, const uint8_t *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = lb_be64(src + 8 * i);
+}
+
+/* Writes the L2 table and checksum block of the group in memory. */
+static int flush_group(struct lb_ctx *ctx, struct lb_imgw *w)
+{
+	uint64_t g = w->group;
+	int r, used = 0;
+
+	if (!w->dirty)
+		return 0;
+	for (uint64_t i = 0; i < w->l2e && !used; i++)
+		used = w->l2[i] != 0;
+	if (!used && !w->l1[g])
+		return w->dirty = 0;
+	if (!w->l1[g]) {
+		w->l1[g] = alloc_cluster(w) | QCOW2_OFLAG_COPIED;
+		if ((r = rc_add(w, w->l1[g] & QCOW2_OFFSET_MASK, w->cs, 1)))
+			return r;
+	}
+	put_be_table(w->tmp, w->l2, w->l2e);
+	if ((r = wr(ctx, w, w->tmp, w->cs, w->l1[g] & QCOW2_OFFSET_MASK)))
+		return r;
+	if (!w->ckdir[2 * g])
+		w->ckdir[2 * g] = alloc_cluster(w);
+	put_be_table(w->tmp, w->ck, w->l2e);
+	w->ckdir[2 * g + 1] = lb_xxh3(w->tmp, w->cs);
+	w->dirty = 0;
+	return wr(ctx, w, w->tmp, w->cs, w->ckdir[2 * g]);
+}
+
+/* Makes group G the one in memory, reading it back if it was written. */
+static int load_group(struct lb_ctx *ctx, struct lb_imgw *w, uint64_t g)
+{
+	int r;
+
+	if (g == w->group)
+		return 0;
+	if ((r = flush_group(ctx, w)))
+		return r;
+	w->group = g;
+	memset(w->l2, 0, w->cs);
+	memset(w->ck, 0, w->cs);
+	if (!w->l1[g])
+		return 0;
+	if ((r = flush_stage(ctx, w)) ||
+	    (r = lb_pieces_pread(ctx, &w->io, w->tmp, w->cs,
+				 w->l1[g] & QCOW2_OFFSET_MASK)))
+		return r;
+	get_be_table(w->l2, w->tmp, w->l2e);
+	if ((r = lb_pieces_pread(ctx, &w->io, w->tmp, w->cs, w->ckdir[2 * g])))
+		return r;
+	get_be_table(w->ck, w->tmp, w->l2e);
+	return 0;
+}
+
+/* Drops the references of an entry being replaced. */
+static int release(struct lb_imgw *w, uint64_t e)
+{
+	uint64_t off, len;
+
+	if (!e)
+		return 0;
+	w->stored--;
+	if (e & QCOW2_OFLAG_COMPRESSED) {
+		qcow2_compressed_range(w->cb, e, &off, &len);
+		return rc_add(w, off, len, -1);
+	}
+	return rc_add(w, e & QCOW2_OFFSET_MASK, w->cs, -1);
+}
+
+int lb_imgw_put(struct lb_ctx *ctx, struct lb_imgw *w, uint64_t idx,
+		enum lb_cluster_kind kind, const void *data, size_t len,
+		uint64_t xxh)
+{
+	uint64_t i = idx % w->l2e, off = 0, e = 0;
+	int r;
+
+	if (idx >= w->nclusters || (kind == LB_CL_COMPRESSED &&
+				    (!len || len >= w->cs))) {
+		lb_imsg(ctx, "image writer: cluster %"
+			 PRIu64 " (%zu bytes) out of range", idx, len);
+		return -EINVAL;
+	}
+	if ((r = load_group(ctx, w, idx / w->l2e)) || (r = release(w, w->l2[i])))
+		return r;
+	if (kind == LB_CL_RAW) {
+		off = alloc_cluster(w);
+		e = off | QCOW2_OFLAG_COPIED;
+		len = w->cs;
+	} else if (kind == LB_CL_COMPRESSED) {
+		off = alloc_bytes(w, len);
+		e = qcow2_compressed_entry(w->cb, off, len);
+	}
+	if (kind != LB_CL_ZERO) {
+		if ((r = rc_add(w, off, len, 1)) || (r = wr(ctx, w, data, len, off)))
+			return r;
+		w->stored++;
+	}
+	w->l2[i] = e;
+	w->ck[i] = kind == LB_CL_ZERO ? 0 : xxh;
+	w->dirty = 1;
+	return 0;
+}
+
+/* Cluster 0: header, Lifeboat extension, end-of-extensions marker. */
+static int write_header(struct lb_ctx *ctx, struct lb_imgw *w,
+			const struct lb_meta *m, uint64_t l1_off, uint64_t rt_off,
+			uint32_t rt_clusters)
+{
+	struct qcow2_header h = {
+		.cluster_bits = w->cb, .size = w->size,
+		.l1_size = l1_off ? w->l1_size : 0, .l1_table_offset = l1_off,
+		.refcount_table_offset = rt_off,
+		.refcount_table_clusters = rt_clusters,
+		.compression_type = w->compress == LB_COMPRESS_ZSTD ?
+				    QCOW2_COMPRESS_ZSTD : QCOW2_COMPRESS_ZLIB,
+	};
+	uint8_t *b = w->tmp;
+
+	memset(b, 0, w->cs);
+	qcow2_build_header(&h, b);
+	lb_put_be32(b + QCOW2_HDR_LEN, QCOW2_EXT_LIFEBOAT);
+	lb_put_be32(b + QCOW2_HDR_LEN + 4, LB_META_LEN);
+	lb_meta_encode(m, b + QCOW2_HDR_LEN + 8);
+	return wr(ctx, w, b, w->cs, 0);
+}
+
+static void writer_free(struct lb_imgw *w)
+{
+	lb_pieces_close(&w->io);
+	free(w->l1); free(w->ckdir); free(w->l2); free(w->ck);
+	free(w->rc); free(w->st); free(w->tmp);
+	free(w);
+}
+
+void lb_imgw_abort(struct lb_imgw *w)
+{
+	if (w)
+		writer_free(w);
+}
+
+static int writer_alloc(struct lb_imgw *w, const struct lb_imgw_opts *o)
+{
+	w->cb = o->cluster_bits;
+	w->cs = (uint64_t)1 << w->cb;
+	w->size = o->size;
+	w->compress = o->compress;
+	w->l2e = qcow2_l2_entries(w->cb);
+	w->nclusters = (o->size + w->cs - 1) / w->cs;
+	w->l1_size = (uint32_t)((w->nclusters + w->l2e - 1) / w->l2e);
+	w->group = UINT64_MAX;
+	w->l1 = calloc(w->l1_size, 8);
+	w->ckdir = calloc(w->l1_size, 16);
+	w->l2 = malloc(w->cs);
+	w->ck = malloc(w->cs);
+	w->st = malloc(STAGE_CAP);
+	w->tmp = malloc(w->cs);
+	w->tail = w->cs;
+	w->st_off = w->cs;
+	return w->l1 && w->ckdir && w->l2 && w->ck && w->st && w->tmp &&
+	       !rc_add(w, 0, w->cs, 1) ? 0 : -ENOMEM;
+}
+
+int lb_imgw_create(struct lb_ctx *ctx, const char *image,
+		   const struct lb_imgw_opts *o, struct lb_imgw **out)
+{
+	struct lb_meta m = { .version = LB_META_VERSION, .pieces = 1 };
+	struct lb_imgw *w;
+	int r;
+
+	if (o->cluster_bits < 16 || o->cluster_bits > QCOW2_MAX_CLUSTER_BITS ||
+	    !o->size || o->size > ((uint64_t)1 << 56) ||
+	    (o->split_size && o->split_size < ((uint64_t)1 << o->cluster_bits))) {
+		lb_imsg(ctx, "image writer: cluster size "
+			 "2^%" PRIu32 ", size %" PRIu64 " or split size %" PRIu64
+			 " not supported", o->cluster_bits, o->size, o->split_size);
+		return -EINVAL;
+	}
+	if (!(w = calloc(1, sizeof *w)))
+		return -ENOMEM;
+	if ((r = writer_alloc(w, o)) ||
+	    (r = lb_pieces_create(ctx, &w->io, image, o->split_size,
+				  o->overwrite)) ||
+	    (r = write_header(ctx, w, &m, 0, 0, 0))) {
+		if (r == -ENOMEM)
+			lb_imsg(ctx, "out of memory");
+		writer_free(w);
+		return r;
+	}
+	*out = w;
+	return 0;
+}
+
+/* Writes N host-order entries as a contiguous run of new clusters; returns
+ * its offset in *OFF.  REFCOUNT: whether qemu should count them. */
+static int write_table(struct lb_ctx *ctx, struct lb_imgw *w,
+		       const uint64_t *v, uint64_t n, int refcount,
+		       uint64_t *off)
+{
+	uint64_t per = w->cs / 8, k = (n + per - 1) / per;
+	int r;
+
+	for (uint64_t c = 0; c < k; c++) {
+		uint64_t o = alloc_cluster(w), m = n - c * per < per ? n - c * per : per;
+		if (c == 0)
+			*off = o;
+		memset(w->tmp, 0, w->cs);
+		put_be_table(w->tmp, v + c * per, m);
+		if ((refcount && (r = rc_add(w, o, w->cs, 1))) ||
+		    (r = wr(ctx, w, w->tmp, w->cs, o)))
+			return r;
+	}
+	return 0;
+}
+
+/* Refcount blocks (16-bit entries) and the refcount table at the tail,
+ * sized by a fixed point: they must count themselves. */
+static int write_refcounts(struct lb_ctx *ctx, struct lb_imgw *w,
+			   uint64_t *rt_off, uint32_t *rt_clusters)
+{
+	uint64_t rbe = w->cs / 2, h, nb = 0, rtc = 0, prev;
+	uint64_t *rt;
+	int r;
+
+	alloc_cluster(w);               /* align the tail, then give it back */
+	w->tail -= w->cs;
+	h = w->tail / w->cs;
+	do {
+		prev = nb + rtc;
+		nb = (h + nb + rtc + rbe - 1) / rbe;
+		rtc = (nb * 8 + w->cs - 1) / w->cs;
+	} while (nb + rtc != prev);
+	if ((r = rc_add(w, w->tail, (nb + rtc) * w->cs, 1)))
+		return r;
+	if (!(rt = calloc(rtc * w->cs / 8, 8)))
+		return -ENOMEM;
+	for (uint64_t b = 0; b < nb && !r; b++) {
+		rt[b] = alloc_cluster(w);
+		for (uint64_t i = 0; i < rbe; i++) {
+			uint64_t k = b * rbe + i;
+			uint16_t v = k < w->rc_n ? w->rc[k] : 0;
+			w->tmp[2 * i] = v >> 8;
+			w->tmp[2 * i + 1] = v & 0xff;
+		}
+		r = wr(ctx, w, w->tmp, w->cs, rt[b]);
+	}
+	if (!r)
+		r = write_table(ctx, w, rt, rtc * w->cs / 8, 0, rt_off);
+	*rt_clusters = (uint32_t)rtc;
+	free(rt);
+	return r;
+}
+
+int lb_imgw_finish(struct lb_ctx *ctx, struct lb_imgw *w, struct lb_meta *m)
+{
+	uint64_t ck_off = 0, l1_off = 0, rt_off = 0;
+	uint32_t rtc = 0;
+	int r;
+
+	if ((r = flush_group(ctx, w)) ||
+	    (r = write_table(ctx, w, w->ckdir, 2ull * w->l1_size, 0, &ck_off)))
+		goto out;
+	m->cksum_dir_offset = ck_off;
+	m->cksum_dir_entries = w->l1_size;
+	m->cksum_algo = LB_CKSUM_XXH3_64;
+	{
+		/* hash of the directory as stored (big-endian pairs) */
+		uint64_t n = 2ull * w->l1_size;
+		uint8_t *d = malloc(n * 8);
+		if (!d) { r = -ENOMEM; goto out; }
+		put_be_table(d, w->ckdir, n);
+		m->cksum_dir_hash = lb_xxh3(d, n * 8);
+		free(d);
+	}
+	if ((r = write_table(ctx, w, w->l1, w->l1_size, 1, &l1_off)))
+		goto out;
+	m->data_end = w->tail;
+	if ((r = write_refcounts(ctx, w, &rt_off, &rtc)))
+		goto out;
+	m->version = LB_META_VERSION;
+	m->flags |= LB_META_COMPLETE;
+	m->split_size = w->io.split;
+	m->file_size = w->tail;
+	m->pieces = w->io.split ? (uint32_t)((w->tail - 1) / w->io.split + 1) : 1;
+	m->stored_clusters = w->stored;
+	m->zero_clusters = w->nclusters - w->stored;
+	if (!(r = write_header(ctx, w, m, l1_off, rt_off, rtc)) &&
+	    !(r = flush_stage(ctx, w)))
+		r = lb_pieces_commit(ctx, &w->io, w->tail);
+out:
+	writer_free(w);
+	return r;
+}
