@@ -98,10 +98,38 @@ static int write_error(struct lb_ctx *ctx, struct lb_dev *t, uint64_t off,
 	return -LB_ETARGET;
 }
 
-static int read_error(struct lb_ctx *ctx, struct lb_dev *s, uint64_t off,
-		      int err)
+/* Narrows a failed read of [OFF, OFF+LEN) down to the first unreadable
+ * logical sector: 64 KiB steps, then sectors.  Returns its span offset. */
+static uint64_t first_bad(struct lb_dev *s, uint64_t off, size_t len)
 {
-	uint64_t at = s->base + off;
+	static const size_t steps[] = { ZERO_BLOCK, 0 };
+	uint8_t *buf = malloc(ZERO_BLOCK);
+	uint64_t end = off + len;
+
+	if (!buf)
+		return off;
+	for (int i = 0; i < 2; i++) {
+		size_t step = steps[i] ? steps[i] : s->logical_sector;
+		uint64_t at = off;
+		while (at < end) {
+			size_t n = end - at < step ? (size_t)(end - at) : step;
+			if (lb_dev_pread(s, buf, n, at) != (int64_t)n)
+				break;
+			at += n;
+		}
+		if (at >= end)
+			break;          /* all readable now: keep the chunk start */
+		off = at;
+		end = at + (end - at < step ? end - at : step);
+	}
+	free(buf);
+	return off;
+}
+
+static int read_error(struct lb_ctx *ctx, struct lb_dev *s, uint64_t off,
+		      size_t len, int err)
+{
+	uint64_t at = s->base + first_bad(s, off, len);
 
 	snprintf(ctx->msg, sizeof ctx->msg, "reading %s at byte %llu (LBA %llu"
 		 " of %u-byte sectors): %s", s->path, (unsigned long long)at,
@@ -164,7 +192,7 @@ static int copy_all(struct lb_ctx *ctx, struct lb_dev *s, struct lb_dev *t,
 	while (r == 0 && (sl = copy_pipe_next(&pipe))) {
 		if (sl->err) {
 			mark_region(ctx, sl, LB_REGION_BAD);
-			r = read_error(ctx, s, sl->off, sl->err);
+			r = read_error(ctx, s, sl->off, sl->len, sl->err);
 		} else {
 			if (hash)
 				hash[idx++] = XXH3_64bits(sl->buf, sl->len);
