@@ -1,0 +1,61 @@
+/*
+ * cli.h — private header of the `lifeboat` command (imager/cli*.c).
+ *
+ * cli.c holds main and the dispatch, cli_help.c the help texts,
+ * cli_ui.c the progress display, confirmation and size parsing, cli_list.c
+ * `list`, cli_jobs.c backup/restore/clone/verify/info.  Only this layer
+ * prints and picks exit codes (enum lb_exit); the engine never does.
+ */
+#ifndef LB_CLI_H
+#define LB_CLI_H
+
+#include <stdint.h>
+#include "lifeboat.h"
+
+struct cli_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *synopsis;   /* one line, after "lifeboat " */
+	const char *help;       /* what `lifeboat help NAME` prints after it */
+};
+
+extern const struct cli_cmd cli_cmds[];
+
+/* Help texts (cli_help.c). */
+void cli_usage(FILE *f);
+int cli_help_cmd(const char *name);
+const struct cli_cmd *cli_find(const char *name);
+/* Prints "try `lifeboat help CMD`" after a usage error; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Subcommands. */
+int cli_list(int argc, char **argv);
+int cli_backup(int argc, char **argv);
+int cli_restore(int argc, char **argv);
+int cli_clone(int argc, char **argv);
+int cli_verify(int argc, char **argv);
+int cli_info(int argc, char **argv);
+
+/* cli_ui.c: progress, signals, confirmation, sizes, errors. */
+void cli_ctx_init(struct lb_ctx *ctx);
+/* Parses "4096", "64K", "4M", "4G", "1T" (binary units, optional "iB"/"B").
+ * Returns 0 or -1. */
+int cli_parse_size(const char *s, uint64_t *out);
+int cli_parse_int(const char *s, int lo, int hi, int *out);
+const char *cli_human(uint64_t bytes, char *buf, size_t n);
+/* Asks the person to type the target's name (or takes --yes).  Returns 0
+ * when confirmed, else prints why and returns LB_EXIT_REFUSED. */
+int cli_confirm(const char *verb, const char *target, uint64_t bytes,
+		int yes);
+/* Prints the failure of job VERB and returns its exit code. */
+int cli_fail(const char *verb, struct lb_ctx *ctx, int err);
+/* Ends the progress line (call before printing after a job). */
+void cli_progress_end(void);
+
+/* Resolves --partition/--offset/--length onto SPAN (whose path is set).
+ * Returns 0 or an exit code after printing why. */
+int cli_span(const char *cmd, struct lb_span *span, long part,
+	     const char *off, const char *len);
+
+#endif

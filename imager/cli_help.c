@@ -1,0 +1,142 @@
+/*
+ * cli_help.c — the words of `lifeboat --help` and `lifeboat help CMD`:
+ * the synopsis of every command, what each option does with its units,
+ * and the exit codes (enum lb_exit in lifeboat.h).  docs/cli.md says the
+ * same at more length; keep the two in step.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char exit_codes[] =
+"Exit codes:\n"
+"  0  success\n"
+"  1  failure not listed below\n"
+"  2  bad command line\n"
+"  3  refused by a safety rule (target mounted, in use, holds the Lifeboat\n"
+"     medium or the image, too small, source mounted read-write, or no\n"
+"     confirmation)\n"
+"  4  reading the source failed (I/O error, device vanished)\n"
+"  5  writing the image or target failed (I/O error, disk full, file too big)\n"
+"  6  image corrupt, incomplete or not a qcow2 image\n"
+"  7  verify found a difference\n"
+"  8  cancelled (Ctrl-C); what was written is incomplete\n";
+
+const struct cli_cmd cli_cmds[] = {
+{ "list", cli_list, "list [--json]",
+"Lists the block devices (from /sys/block): size in bytes, logical/physical\n"
+"sector size, transport, model, serial, rotational, removable, read-only,\n"
+"the partition table with each partition's number, start byte, size,\n"
+"filesystem and label, what is mounted or used as swap, and which device\n"
+"holds the running Lifeboat medium.  Loop devices are listed when bound to a\n"
+"file; their partitions have no /dev node here, so address them with\n"
+"--partition N.\n"
+"  --json   machine-readable output; all sizes in bytes (see docs/cli.md)\n" },
+{ "backup", cli_backup,
+  "backup SOURCE IMAGE [--compress zstd|zlib] [--level N] [--cluster-size N]\n"
+  "       [--split SIZE] [--threads N] [--partition N | --offset B --length B]\n"
+  "       [--force]",
+"Copies SOURCE (a disk, a partition, or a regular file) into IMAGE, a qcow2\n"
+"version 3 file with compressed clusters that qemu-img also reads.  Areas\n"
+"that read as zeros are not stored.  IMAGE is written as IMAGE.part and\n"
+"renamed when complete.  The source is only read (and marked read-only in\n"
+"the kernel while the job runs).\n"
+"  --compress zstd|zlib  codec (default zstd; zlib for old qemu and 7-Zip)\n"
+"  --level N             compression level (codec's scale)\n"
+"  --cluster-size N      qcow2 cluster size in bytes, a power of two (64K..2M)\n"
+"  --split SIZE          write pieces of at most SIZE bytes (e.g. 4095M); by\n"
+"                        default a split is planned for FAT32 destinations\n"
+"  --threads N           compression threads (default: one per core)\n"
+"  --partition N         back up only partition N of SOURCE's partition table\n"
+"  --offset B --length B back up only this byte range of SOURCE\n"
+"  --force               go on although a filesystem on SOURCE is mounted\n"
+"                        read-write (the image may be inconsistent), and\n"
+"                        replace an existing IMAGE\n"
+"Sizes take K, M, G, T suffixes (powers of 1024).\n" },
+{ "restore", cli_restore,
+  "restore IMAGE TARGET [--yes] [--verify] [--threads N]\n"
+  "       [--partition N | --offset B --length B]",
+"Writes the disk held in IMAGE (a Lifeboat or any qcow2 image, or the first\n"
+"piece of a split set) onto TARGET, a disk or a regular file.  A missing\n"
+"file is created sparse at the image's size.  TARGET is refused when it is\n"
+"mounted (or any partition of it), in use, holds the Lifeboat medium,\n"
+"holds IMAGE, or is too small.  Everything on TARGET is overwritten.\n"
+"  --yes             do not ask; without it, on a terminal you type the\n"
+"                    target's device name, and without a terminal the job\n"
+"                    is refused (exit 3)\n"
+"  --verify          read TARGET back afterwards and compare\n"
+"  --threads N       decompression threads\n"
+"  --partition N     write into partition N of TARGET's partition table\n"
+"  --offset B --length B  write into this byte range of TARGET\n" },
+{ "clone", cli_clone,
+  "clone SOURCE TARGET [--yes] [--verify] [--force] [--threads N]\n"
+  "       [--partition N | --offset B --length B]",
+"Copies SOURCE byte for byte onto TARGET (disks, partitions or files).\n"
+"Reading and writing overlap; zero areas become holes in a file target or\n"
+"BLKZEROOUT on a device.  The source is only read.  TARGET is checked as\n"
+"for restore, and refused when it is or holds SOURCE.\n"
+"  --yes             do not ask (see restore)\n"
+"  --verify          read TARGET back afterwards and compare; a difference\n"
+"                    names the first differing byte (exit 7)\n"
+"  --force           go on although SOURCE is mounted read-write\n"
+"  --partition N     clone only partition N of SOURCE\n"
+"  --offset B --length B  clone only this byte range of SOURCE\n" },
+{ "verify", cli_verify, "verify IMAGE [--against DEVICE] [--threads N]",
+"Checks that IMAGE is complete and that every cluster matches the checksum\n"
+"stored when it was written; names the first bad cluster.  With --against,\n"
+"also compares the image's contents with DEVICE (a disk or file).\n" },
+{ "info", cli_info, "info IMAGE [--json]",
+"Prints what IMAGE holds without decompressing it: virtual size, file size,\n"
+"pieces, cluster size, compression, whether it is complete, and the source\n"
+"disk's identity, creation time and SHA-256 when Lifeboat made it.\n"
+"  --json   machine-readable output\n" },
+{ 0, 0, 0, 0 },
+};
+
+const struct cli_cmd *cli_find(const char *name)
+{
+	for (const struct cli_cmd *c = cli_cmds; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+void cli_usage(FILE *f)
+{
+	fprintf(f, "Lifeboat %s — back up, restore, clone and verify disks "
+		"through qcow2 images.\n\nUsage:\n", LB_VERSION);
+	for (const struct cli_cmd *c = cli_cmds; c->name; c++)
+		fprintf(f, "  lifeboat %s\n", c->synopsis);
+	fprintf(f, "  lifeboat help COMMAND | --help | --version\n"
+		"  lifeboat            (no arguments, on a terminal: the menus)\n\n"
+		"SOURCE and TARGET are block devices (/dev/sda) or regular files.\n"
+		"`lifeboat help COMMAND` explains a command and its options.\n\n%s",
+		exit_codes);
+}
+
+int cli_help_cmd(const char *name)
+{
+	const struct cli_cmd *c = cli_find(name);
+
+	if (!c) {
+		fprintf(stderr, "lifeboat: no command '%s'\n\n", name);
+		cli_usage(stderr);
+		return LB_EXIT_USAGE;
+	}
+	printf("Usage: lifeboat %s\n\n%s\n%s", c->synopsis, c->help, exit_codes);
+	return LB_EXIT_OK;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "lifeboat %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry `lifeboat help %s`.\n", cmd);
+	return LB_EXIT_USAGE;
+}

@@ -1,0 +1,359 @@
+/*
+ * cli_jobs.c — `lifeboat backup | restore | clone`: parse the options,
+ * run the safety checks early enough to ask the person only about a
+ * target that could be written at all, confirm, run the engine job with
+ * a progress display, and turn its result into words and an exit code.
+ * A job that failed never prints a success line (case C066).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dev.h"
+
+enum { OPT_COMPRESS = 256, OPT_LEVEL, OPT_CLUSTER, OPT_SPLIT, OPT_THREADS,
+       OPT_PART, OPT_OFFSET, OPT_LENGTH, OPT_FORCE, OPT_YES, OPT_VERIFY,
+       OPT_HELP, OPT_AGAINST, OPT_JSON };
+
+static const struct option job_opts[] = {
+	{ "compress", required_argument, 0, OPT_COMPRESS },
+	{ "level", required_argument, 0, OPT_LEVEL },
+	{ "cluster-size", required_argument, 0, OPT_CLUSTER },
+	{ "split", required_argument, 0, OPT_SPLIT },
+	{ "threads", required_argument, 0, OPT_THREADS },
+	{ "partition", required_argument, 0, OPT_PART },
+	{ "offset", required_argument, 0, OPT_OFFSET },
+	{ "length", required_argument, 0, OPT_LENGTH },
+	{ "force", no_argument, 0, OPT_FORCE },
+	{ "yes", no_argument, 0, OPT_YES },
+	{ "verify", no_argument, 0, OPT_VERIFY },
+	{ "against", required_argument, 0, OPT_AGAINST },
+	{ "json", no_argument, 0, OPT_JSON },
+	{ "help", no_argument, 0, OPT_HELP },
+	{ 0, 0, 0, 0 },
+};
+
+/* Letters naming the OPT_* values ('a' + OPT - 256) a command accepts. */
+#define ALLOW_BACKUP  "abcdefghi"       /* compress..force */
+#define ALLOW_RESTORE "efghjk"          /* threads, span, yes, verify */
+#define ALLOW_CLONE   "efghijk"         /* threads, span, force, yes, verify */
+#define ALLOW_VERIFY  "em"              /* threads, against */
+#define ALLOW_INFO    "n"               /* json */
+
+/* Every option any job takes; each command says which ones it accepts. */
+struct job_args {
+	const char *cmd, *allowed;      /* allowed: letters of OPT_* - 256 */
+	const char *pos[2];
+	int npos;
+	enum lb_compress compress;
+	int level, threads, force, yes, verify, json, help;
+	long part;
+	uint64_t cluster, split;
+	const char *offset, *length, *against;
+};
+
+static int take(struct job_args *a, int c, const char *arg)
+{
+	int v;
+
+	switch (c) {
+	case OPT_COMPRESS:
+		if (!strcmp(arg, "zstd")) a->compress = LB_COMPRESS_ZSTD;
+		else if (!strcmp(arg, "zlib")) a->compress = LB_COMPRESS_ZLIB;
+		else return cli_usage_error(a->cmd, "--compress takes zstd or zlib");
+		return 0;
+	case OPT_LEVEL:
+		return cli_parse_int(arg, 1, 22, &a->level) ? cli_usage_error(
+			a->cmd, "--level takes 1..22 (zstd) or 1..9 (zlib)") : 0;
+	case OPT_CLUSTER:
+		return cli_parse_size(arg, &a->cluster) ? cli_usage_error(
+			a->cmd, "--cluster-size takes a size, e.g. 64K") : 0;
+	case OPT_SPLIT:
+		return cli_parse_size(arg, &a->split) ? cli_usage_error(
+			a->cmd, "--split takes a size, e.g. 4095M") : 0;
+	case OPT_THREADS:
+		return cli_parse_int(arg, 1, 1024, &a->threads) ? cli_usage_error(
+			a->cmd, "--threads takes 1..1024") : 0;
+	case OPT_PART:
+		if (cli_parse_int(arg, 1, 1 << 20, &v))
+			return cli_usage_error(a->cmd, "--partition takes a number from 1");
+		a->part = v;
+		return 0;
+	case OPT_OFFSET: a->offset = arg; return 0;
+	case OPT_LENGTH: a->length = arg; return 0;
+	case OPT_FORCE: a->force = 1; return 0;
+	case OPT_YES: a->yes = 1; return 0;
+	case OPT_VERIFY: a->verify = 1; return 0;
+	case OPT_AGAINST: a->against = arg; return 0;
+	case OPT_JSON: a->json = 1; return 0;
+	case OPT_HELP: a->help = 1; return 0;
+	}
+	return cli_usage_error(a->cmd, "unknown option");
+}
+
+/* Parses ARGV for command A->cmd with NPOS positional arguments, of which
+ * the last MIN_OPT may be missing.  Returns 0 or an exit code. */
+static int parse(struct job_args *a, int argc, char **argv, int npos,
+		 int min_opt)
+{
+	int c, r;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", job_opts, NULL)) != -1) {
+		if (c == 'h')
+			c = OPT_HELP;
+		if (c == '?' || (c != OPT_HELP && !strchr(a->allowed, 'a' + c - 256)))
+			return cli_usage_error(a->cmd, "option '%s' is not known "
+					       "to %s", argv[optind - 1], a->cmd);
+		if ((r = take(a, c, optarg)) != 0)
+			return r;
+	}
+	if (a->help) {
+		cli_help_cmd(a->cmd);
+		return -1;
+	}
+	for (; optind < argc && a->npos < 2; optind++)
+		a->pos[a->npos++] = argv[optind];
+	if (optind < argc)
+		return cli_usage_error(a->cmd, "unexpected argument '%s'", argv[optind]);
+	if (a->npos < npos - min_opt)
+		return cli_usage_error(a->cmd, "missing argument");
+	return 0;
+}
+
+static void done_line(const char *verb, const char *from, const char *to,
+		      uint64_t bytes, int verified)
+{
+	char h[32];
+
+	cli_progress_end();
+	printf("%s done: %s -> %s, %llu bytes (%s)%s\n", verb, from, to,
+	       (unsigned long long)bytes, cli_human(bytes, h, sizeof h),
+	       verified ? ", verified by reading back" : "");
+}
+
+/* The size of the clone source span, for the checks and the question. */
+static int source_size(struct lb_ctx *ctx, const struct lb_span *sp,
+		       uint64_t *size)
+{
+	struct lb_dev *d;
+	int r = lb_dev_open(ctx, sp, LB_DEV_READ, 0, &d);
+
+	if (r < 0)
+		return r;
+	*size = d->size;
+	lb_dev_close(d);
+	return 0;
+}
+
+int cli_backup(int argc, char **argv)
+{
+	struct job_args a = { .cmd = "backup", .allowed = ALLOW_BACKUP };
+	struct lb_backup_opts o = {0};
+	struct lb_ctx ctx;
+	uint64_t size;
+	int r;
+
+	if ((r = parse(&a, argc, argv, 2, 0)))
+		return r < 0 ? 0 : r;
+	if (a.cluster && (a.cluster > (2u << 20) || (a.cluster & (a.cluster - 1))))
+		return cli_usage_error("backup", "--cluster-size takes a power of "
+				       "two up to 2M");
+	o.source.path = a.pos[0];
+	if ((r = cli_span("backup", &o.source, a.part, a.offset, a.length)))
+		return r;
+	o.image = a.pos[1];
+	o.compress = a.compress;
+	o.level = a.level;
+	o.cluster_size = (uint32_t)a.cluster;
+	o.split_size = a.split;
+	o.threads = a.threads;
+	o.overwrite = a.force;
+	cli_ctx_init(&ctx);
+	if ((r = lb_check_source(&ctx, o.source.path, a.force)) < 0 ||
+	    (r = source_size(&ctx, &o.source, &size)) < 0)
+		return cli_fail("backup", &ctx, r);
+	if (r == 1)
+		fprintf(stderr, "lifeboat: warning: %s\n", ctx.msg);
+	ctx.msg[0] = 0;
+	if ((r = lb_backup(&ctx, &o)) < 0)
+		return cli_fail("backup", &ctx, r);
+	done_line("backup", o.source.path, o.image, size, 0);
+	return LB_EXIT_OK;
+}
+
+int cli_restore(int argc, char **argv)
+{
+	struct job_args a = { .cmd = "restore", .allowed = ALLOW_RESTORE };
+	struct lb_restore_opts o = {0};
+	struct lb_image_info info;
+	struct lb_ctx ctx;
+	int r;
+
+	if ((r = parse(&a, argc, argv, 2, 0)))
+		return r < 0 ? 0 : r;
+	o.image = a.pos[0];
+	o.target.path = a.pos[1];
+	if ((r = cli_span("restore", &o.target, a.part, a.offset, a.length)))
+		return r;
+	cli_ctx_init(&ctx);
+	if ((r = lb_image_info(&ctx, o.image, &info)) < 0)
+		return cli_fail("restore", &ctx, r);
+	r = lb_check_target(&ctx, o.target.path,
+			    o.target.offset + info.virtual_size, o.image);
+	if (r < 0)
+		return cli_fail("restore", &ctx, r);
+	if ((r = cli_confirm("restore", o.target.path, info.virtual_size, a.yes)))
+		return r;
+	o.confirmed = 1;
+	o.threads = a.threads;
+	o.verify_after = a.verify;
+	if ((r = lb_restore(&ctx, &o)) < 0)
+		return cli_fail("restore", &ctx, r);
+	done_line("restore", o.image, o.target.path, info.virtual_size, a.verify);
+	return LB_EXIT_OK;
+}
+
+int cli_clone(int argc, char **argv)
+{
+	struct job_args a = { .cmd = "clone", .allowed = ALLOW_CLONE };
+	struct lb_clone_opts o = {0};
+	struct lb_ctx ctx;
+	uint64_t size;
+	int r;
+
+	if ((r = parse(&a, argc, argv, 2, 0)))
+		return r < 0 ? 0 : r;
+	o.source.path = a.pos[0];
+	o.target.path = a.pos[1];
+	if ((r = cli_span("clone", &o.source, a.part, a.offset, a.length)))
+		return r;
+	cli_ctx_init(&ctx);
+	if ((r = lb_check_source(&ctx, o.source.path, a.force)) < 0 ||
+	    (r = source_size(&ctx, &o.source, &size)) < 0 ||
+	    (r = lb_check_target(&ctx, o.target.path, size, o.source.path)) < 0)
+		return cli_fail("clone", &ctx, r);
+	if ((r = cli_confirm("clone", o.target.path, size, a.yes)))
+		return r;
+	o.confirmed = 1;
+	o.force = a.force;
+	o.threads = a.threads;
+	o.verify_after = a.verify;
+	if ((r = lb_clone(&ctx, &o)) < 0)
+		return cli_fail("clone", &ctx, r);
+	done_line("clone", o.source.path, o.target.path, size, a.verify);
+	return LB_EXIT_OK;
+}
+
+int cli_verify(int argc, char **argv)
+{
+	struct job_args a = { .cmd = "verify", .allowed = ALLOW_VERIFY };
+	struct lb_verify_opts o = {0};
+	struct lb_ctx ctx;
+	int r;
+
+	if ((r = parse(&a, argc, argv, 1, 0)))
+		return r < 0 ? 0 : r;
+	o.image = a.pos[0];
+	o.against = a.against;
+	o.threads = a.threads;
+	cli_ctx_init(&ctx);
+	if ((r = lb_verify(&ctx, &o)) < 0)
+		return cli_fail("verify", &ctx, r);
+	cli_progress_end();
+	printf("verify OK: %s is complete and every cluster matches its "
+	       "checksum%s%s\n", o.image, o.against ? "; it holds the same "
+	       "bytes as " : "", o.against ? o.against : "");
+	return LB_EXIT_OK;
+}
+
+static void info_text(const char *image, const struct lb_image_info *i)
+{
+	char h[32], f[32];
+
+	printf("image:          %s%s\n", image, i->complete ? "" :
+	       "  (INCOMPLETE: the backup did not finish)");
+	printf("virtual size:   %llu bytes (%s)\n",
+	       (unsigned long long)i->virtual_size, cli_human(i->virtual_size, h, sizeof h));
+	printf("file size:      %llu bytes (%s) in %d piece%s\n",
+	       (unsigned long long)i->file_size, cli_human(i->file_size, f, sizeof f),
+	       i->pieces, i->pieces == 1 ? "" : "s");
+	printf("cluster size:   %u\ncompression:    %s\n", i->cluster_size,
+	       i->compress == LB_COMPRESS_ZLIB ? "zlib" : "zstd");
+	printf("clusters:       %llu stored, %llu zero\n",
+	       (unsigned long long)i->stored_clusters,
+	       (unsigned long long)i->zero_clusters);
+	if (!i->has_lifeboat_meta) {
+		printf("metadata:       none (not made by Lifeboat)\n");
+		return;
+	}
+	printf("source:         %s%s%s, %llu bytes, sectors %u/%u\n",
+	       i->source_model[0] ? i->source_model : "-",
+	       i->source_serial[0] ? " serial " : "", i->source_serial,
+	       (unsigned long long)i->source_size, i->logical_sector,
+	       i->physical_sector);
+	printf("created:        %lld (seconds since 1970 UTC) by lifeboat %s\n",
+	       (long long)i->created, i->tool_version);
+	printf("source sha256:  %s\nunreadable:     %llu bytes\n", i->sha256,
+	       (unsigned long long)i->bad_bytes);
+}
+
+static void jstr(const char *k, const char *v)
+{
+	printf("  \"%s\": \"", k);
+	for (; *v; v++)
+		if (*v == '"' || *v == '\\')
+			printf("\\%c", *v);
+		else if ((unsigned char)*v < 0x20)
+			printf("\\u%04x", *v);
+		else
+			putchar(*v);
+	printf("\",\n");
+}
+
+static void info_json(const struct lb_image_info *i)
+{
+	printf("{\n  \"virtual_size\": %llu,\n  \"file_size\": %llu,\n"
+	       "  \"cluster_size\": %u,\n  \"compression\": \"%s\",\n"
+	       "  \"complete\": %s,\n  \"pieces\": %d,\n"
+	       "  \"lifeboat_metadata\": %s,\n",
+	       (unsigned long long)i->virtual_size, (unsigned long long)i->file_size,
+	       i->cluster_size, i->compress == LB_COMPRESS_ZLIB ? "zlib" : "zstd",
+	       i->complete ? "true" : "false", i->pieces,
+	       i->has_lifeboat_meta ? "true" : "false");
+	jstr("source_model", i->source_model);
+	jstr("source_serial", i->source_serial);
+	jstr("tool_version", i->tool_version);
+	jstr("sha256", i->sha256);
+	printf("  \"source_size\": %llu,\n  \"logical_sector\": %u,\n"
+	       "  \"physical_sector\": %u,\n  \"created\": %lld,\n"
+	       "  \"stored_clusters\": %llu,\n  \"zero_clusters\": %llu,\n"
+	       "  \"bad_bytes\": %llu\n}\n",
+	       (unsigned long long)i->source_size, i->logical_sector,
+	       i->physical_sector, (long long)i->created,
+	       (unsigned long long)i->stored_clusters,
+	       (unsigned long long)i->zero_clusters, (unsigned long long)i->bad_bytes);
+}
+
+int cli_info(int argc, char **argv)
+{
+	struct job_args a = { .cmd = "info", .allowed = ALLOW_INFO };
+	struct lb_image_info info;
+	struct lb_ctx ctx = {0};
+	int r;
+
+	if ((r = parse(&a, argc, argv, 1, 0)))
+		return r < 0 ? 0 : r;
+	memset(&info, 0, sizeof info);
+	if ((r = lb_image_info(&ctx, a.pos[0], &info)) < 0)
+		return cli_fail("info", &ctx, r);
+	if (a.json)
+		info_json(&info);
+	else
+		info_text(a.pos[0], &info);
+	return LB_EXIT_OK;
+}

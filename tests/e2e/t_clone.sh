@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# t_clone.sh — `lifeboat clone` end to end: a GPT disk (EFI FAT32 + ext4
+# with real files) file->file and loop->loop byte-identical, zero areas as
+# holes, a new target file created sparse (C006), --partition by offset,
+# the source never written and its read-only flag given back.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/disks_b.sh"
+
+if ! make_gpt_disk "$T/disk.img" 96; then
+	skip "clone tests" "cannot build the GPT test disk (sgdisk/mkfs.vfat/mtools/mkfs.ext4)"
+	exit 0
+fi
+
+# file -> new file
+out=$("$LIFEBOAT" clone "$T/disk.img" "$T/copy.img" --yes 2>&1); rc=$?
+if [ $rc -eq 0 ]; then pass "file to new file exits 0"; else fail "file to new file exits 0" "rc=$rc: $out"; fi
+same_bytes "file to file is byte-identical" "$T/disk.img" "$T/copy.img"
+size=$(stat -c %s "$T/copy.img"); used=$(( $(stat -c %b "$T/copy.img") * 512 ))
+if [ "$size" -eq $((96 << 20)) ]; then pass "new target file has the source size (C006)"; else fail "new target file has the source size (C006)" "size $size"; fi
+if [ "$used" -lt $((size / 2)) ]; then pass "zero areas are holes in the target file"; else fail "zero areas are holes in the target file" "du $used of $size bytes"; fi
+case $out in *"clone done"*) pass "success line printed";; *) fail "success line printed" "$out";; esac
+
+# onto an existing longer file: ends up identical (truncated to size)
+head -c $((100 << 20)) /dev/urandom >"$T/old.img"
+"$LIFEBOAT" clone "$T/disk.img" "$T/old.img" --yes >/dev/null 2>&1
+same_bytes "over an existing longer file is byte-identical" "$T/disk.img" "$T/old.img"
+
+# --partition 2 of the disk image equals that byte range
+"$LIFEBOAT" clone "$T/disk.img" "$T/p2.img" --partition 2 --yes >/dev/null 2>&1
+dd if="$T/disk.img" of="$T/p2.ref" bs=512 skip=$P2_SECTOR count=$(( (96 << 11) - P2_SECTOR - 33 )) status=none
+same_bytes "--partition 2 clones exactly that partition" "$T/p2.ref" "$T/p2.img"
+if have e2fsck; then check "cloned ext4 partition passes e2fsck -fn" e2fsck -fn "$T/p2.img"; fi
+
+# --verify on a good target
+check "--verify passes on a good copy" "$LIFEBOAT" clone "$T/disk.img" "$T/v.img" --yes --verify
+
+if ! have_loop; then
+	skip "loop to loop clone" "needs root and working loop devices"
+	exit 0
+fi
+truncate -s 96M "$T/tgt.img"
+head -c 1M /dev/urandom | dd of="$T/tgt.img" conv=notrunc status=none
+src=$(attach "$T/disk.img") && tgt=$(attach "$T/tgt.img") || { skip "loop to loop clone" "losetup failed"; exit 0; }
+before=$(sha "$src"); ro_before=$(blockdev --getro "$src")
+out=$("$LIFEBOAT" clone "$src" "$tgt" --yes --verify 2>&1); rc=$?
+if [ $rc -eq 0 ]; then pass "loop to loop exits 0"; else fail "loop to loop exits 0" "rc=$rc: $out"; fi
+same_bytes "loop to loop is byte-identical" "$src" "$tgt"
+if [ "$(sha "$src")" = "$before" ]; then pass "source device bytes unchanged"; else fail "source device bytes unchanged"; fi
+if [ "$(blockdev --getro "$src")" = "$ro_before" ]; then pass "source read-only flag restored (blockdev --getro)"; else fail "source read-only flag restored (blockdev --getro)" "was $ro_before, now $(blockdev --getro "$src")"; fi
+# a device already read-only stays read-only
+blockdev --setro "$src"
+"$LIFEBOAT" clone "$src" "$T/ro.img" --yes >/dev/null 2>&1
+if [ "$(blockdev --getro "$src")" = 1 ]; then pass "a source that was read-only stays read-only"; else fail "a source that was read-only stays read-only"; fi
+blockdev --setrw "$src"
+# loop -> file, partition by offset from a device without partition nodes
+"$LIFEBOAT" clone "$src" "$T/p2b.img" --partition 2 --yes >/dev/null 2>&1
+same_bytes "--partition on a loop device without partition nodes" "$T/p2.ref" "$T/p2b.img"

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# t_clone_errors.sh — clone failures end with words and documented exit
+# codes, never with a success line (C066): an unreadable source range
+# (test-only fault backend, ddrescue-style map) gives exit 4 naming the
+# device, the byte offset and "Input/output error"; a full target (small
+# tmpfs, or ulimit -f) gives exit 5; a fake-capacity target is caught by
+# --verify with the first bad byte (C007), exit 7.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/disks_b.sh"
+
+# 24 MiB of data with a zero gap
+head -c 8M /dev/urandom >"$T/src.img"; truncate -s 16M "$T/src.img"
+head -c 8M /dev/urandom >>"$T/src.img"
+
+# expect NAME RC_WANTED WORDS... -- CMD...: exit code and words in output,
+# and no success line.
+expect() {
+	local name=$1 want=$2; shift 2
+	local words=()
+	while [ "$1" != -- ]; do words+=("$1"); shift; done; shift
+	local out rc w
+	out=$("$@" 2>&1); rc=$?
+	if [ $rc -ne "$want" ]; then fail "$name" "exit $rc, wanted $want: $(echo "$out" | tail -2 | tr '\n' ' ')"; return; fi
+	for w in "${words[@]}"; do
+		case $out in *"$w"*) ;; *) fail "$name" "no \"$w\" in: $(echo "$out" | tail -2 | tr '\n' ' ')"; return;; esac
+	done
+	case $out in *" done:"*) fail "$name" "printed a success line after failing"; return;; esac
+	pass "$name"
+}
+
+cat >"$T/map" <<'MAP'
+# Mapfile. Created by a test
+# current_pos  current_status  current_pass
+0x00A00000     -               1
+#      pos        size  status
+0x00000000  0x00A00000  +
+0x00A00000  0x00001000  -
+0x00A01000  0x00DFF000  +
+MAP
+export LIFEBOAT_FAULT_MAP=$T/map
+expect "unreadable source range: exit 4 naming device, offset, cause" 4 \
+	"$T/src.img" "10485760" "Input/output error" "FAILED" -- \
+	"$LIFEBOAT" clone "fault:$T/src.img" "$T/out.img" --yes
+unset LIFEBOAT_FAULT_MAP
+
+(ulimit -f 4096; expect "file-size limit (ulimit -f): exit 5" 5 "File too large" "FAILED" -- \
+	"$LIFEBOAT" clone "$T/src.img" "$T/big.img" --yes)
+
+LIFEBOAT_FAULT_ALIAS=$((8 << 20)) expect "fake-capacity target: --verify names the first bad byte, exit 7" 7 \
+	"differs" "at byte" -- "$LIFEBOAT" clone "$T/src.img" "fault:$T/fake.img" --yes --verify
+
+if need_root && mkdir -p "$T/small" && mount -t tmpfs -o size=4M tmpfs "$T/small" 2>/dev/null; then
+	on_exit "umount $T/small"
+	expect "full target filesystem (4 MiB tmpfs): exit 5" 5 "No space left on device" "$T/small/out.img" -- \
+		"$LIFEBOAT" clone "$T/src.img" "$T/small/out.img" --yes
+else
+	skip "full target filesystem (4 MiB tmpfs): exit 5" "needs root to mount a tmpfs"
+fi
