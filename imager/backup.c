@@ -24,6 +24,7 @@
 #include "extmap.h"
 #include "image.h"
 #include "pipeline.h"
+#include "probe.h"
 #include "threads.h"
 
 struct bk {
@@ -233,10 +234,21 @@ static int backup_open(struct bk *b)
 int lb_backup(struct lb_ctx *ctx, const struct lb_backup_opts *o)
 {
 	struct bk b = { .ctx = ctx, .o = o };
+	struct lb_backup_opts uo;
+	struct lb_disk_plan *plan = NULL;
 	struct lb_meta m;
 	int r;
 
 	ctx->msg[0] = 0;
+	/* Used-block imaging (probe.h): unless --raw or a caller's map, store
+	 * only the table areas and what each filesystem marks used. */
+	if (!o->used && !o->raw) {
+		if ((r = lb_plan_source(ctx, &o->source, &plan)))
+			return r;
+		uo = *o;
+		uo.used = &plan->used;
+		b.o = o = &uo;
+	}
 	/* The workers receive the pipe's arg (b) as their xargs: keep the
 	 * fields they read at the same place. */
 	if (!(r = backup_open(&b))) {
@@ -257,5 +269,9 @@ int lb_backup(struct lb_ctx *ctx, const struct lb_backup_opts *o)
 	lb_xpool_free(&b.pool);
 	if (b.src)
 		lb_dev_close(b.src);
+	if (plan) {
+		lb_plan_free(plan);
+		free(plan);
+	}
 	return r;
 }

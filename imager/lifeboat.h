@@ -169,6 +169,11 @@ struct lb_backup_opts {
 	int64_t created;        /* creation time to record (seconds, UTC);
 				 * 0: $SOURCE_DATE_EPOCH if set, else now */
 	int no_space_check;     /* write even if free space < worst case */
+	/* Added by partitions/used-blocks (probe.h), additive: */
+	int raw;                /* --raw: no filesystem-aware map; every
+				 * non-zero cluster is stored.  Without it
+				 * and with used == NULL, lb_backup plans
+				 * the used blocks itself (lb_plan_used). */
 };
 
 struct lb_restore_opts {
@@ -201,6 +206,19 @@ int lb_verify(struct lb_ctx *ctx, const struct lb_verify_opts *o);
 
 /* ---- Image facts -------------------------------------------------------- */
 
+/* How one partition (or the whole disk) was imaged, recorded in the image
+ * so that `info` can say it (probe.h builds them; the image keeps up to
+ * LB_MAX_PART_MODES in its "LBPT" header extension, probe_modes.c). */
+#define LB_MAX_PART_MODES 64
+struct lb_part_mode {
+	uint32_t number;        /* partition number; 0: whole disk */
+	uint64_t start, size;   /* bytes */
+	uint64_t used;          /* bytes the filesystem marks used (all if raw) */
+	int raw;                /* 0: "used-blocks", 1: "raw" */
+	char fstype[32];        /* libblkid's name, "" when unknown */
+	char reason[192];       /* why this mode, in words */
+};
+
 struct lb_image_info {
 	uint64_t virtual_size;      /* bytes of the source */
 	uint64_t file_size;         /* bytes of all pieces together */
@@ -217,6 +235,9 @@ struct lb_image_info {
 	char sha256[65];            /* hex of the whole source as read */
 	uint64_t stored_clusters, zero_clusters;
 	uint64_t bad_bytes;         /* unreadable bytes (rescue), 0 otherwise */
+	/* Added by partitions/used-blocks, additive: per-partition modes */
+	uint32_t nparts;            /* 0 for images without the record */
+	struct lb_part_mode parts[LB_MAX_PART_MODES];
 };
 
 /* Reads the header, tables and Lifeboat metadata of IMAGE (a file or the

@@ -43,3 +43,28 @@ int lb_plan_used(struct lb_ctx *ctx, struct lb_dev *dev, int raw,
 void lb_plan_free(struct lb_disk_plan *plan);
 
 #endif
+
+/* For lb_backup: opens SRC read-only, plans it (lb_plan_used), closes it.
+ * *OUT is malloc'd; free with lb_plan_free() and free().  */
+int lb_plan_source(struct lb_ctx *ctx, const struct lb_span *src,
+		   struct lb_disk_plan **out);
+
+/* The per-partition records of PLAN (a single whole-disk record when the
+ * disk is raw or holds one filesystem).  Returns how many were written to
+ * V (at most CAP). */
+uint32_t lb_plan_modes(const struct lb_disk_plan *plan,
+		       struct lb_part_mode *v, uint32_t cap);
+
+/* The "LBPT" qcow2 header extension that keeps those records (format in
+ * docs/partitions.md; big-endian like qcow2): u32 version (1), u32 count,
+ * then per record u32 number, u64 start, u64 size, u64 used, u32 raw,
+ * char fstype[32], char reason[192] (NUL-terminated) — 264 bytes.
+ * encode returns the bytes written (0 when CAP is too small); decode
+ * returns 0 or -EBADMSG with MSG naming the problem. */
+#define LB_QCOW2_EXT_PARTS 0x4c425054u  /* "LBPT" */
+#define LB_PART_MODE_BYTES 264u
+size_t lb_part_modes_encode(const struct lb_part_mode *v, uint32_t n,
+			    uint8_t *buf, size_t cap);
+int lb_part_modes_decode(const uint8_t *buf, size_t len,
+			 struct lb_part_mode *v, uint32_t cap, uint32_t *n,
+			 char *msg, size_t msgsz);

@@ -1,0 +1,145 @@
+/*
+ * probe_modes.c — per-partition imaging modes: from a plan, and to and
+ * from the image's "LBPT" header extension.
+ *
+ * The backup records, for each partition, how it was imaged and why, so
+ * that `lifeboat info` (and the screens) can say "partition 2: ntfs, raw:
+ * Windows is hibernated".  The encoding is fixed-size records, big-endian
+ * like the rest of the qcow2 header; the decoder checks the count against
+ * the length and that every string is terminated (hostile images).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "probe.h"
+
+int lb_plan_source(struct lb_ctx *ctx, const struct lb_span *src,
+		   struct lb_disk_plan **out)
+{
+	struct lb_disk_plan *p = malloc(sizeof(*p));
+	struct lb_dev *d = NULL;
+	int r;
+
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	if ((r = lb_dev_open(ctx, src, LB_DEV_READ, 0, &d))) {
+		free(p);
+		return r;
+	}
+	r = lb_plan_used(ctx, d, 0, p);
+	lb_dev_close(d);
+	if (r) {
+		lb_plan_free(p);
+		free(p);
+		return r;
+	}
+	*out = p;
+	return 0;
+}
+
+uint32_t lb_plan_modes(const struct lb_disk_plan *plan,
+		       struct lb_part_mode *v, uint32_t cap)
+{
+	uint32_t n = 0;
+
+	if (plan->raw && cap) {
+		memset(v, 0, sizeof(*v));
+		v->size = plan->pt.disk_size;
+		v->used = plan->pt.disk_size;
+		v->raw = 1;
+		snprintf(v->reason, sizeof(v->reason), "whole disk raw: %.170s", plan->reason);
+		return 1;
+	}
+	for (size_t i = 0; i < plan->nparts && n < cap; i++, n++) {
+		const struct lb_part_plan *p = &plan->parts[i];
+		memset(&v[n], 0, sizeof(v[n]));
+		v[n].number = p->number;
+		v[n].start = p->start;
+		v[n].size = p->size;
+		v[n].used = p->fs.used_bytes;
+		v[n].raw = p->fs.mode == LB_FS_RAW;
+		snprintf(v[n].fstype, sizeof(v[n].fstype), "%s", p->fs.type);
+		snprintf(v[n].reason, sizeof(v[n].reason), "%s", p->fs.reason);
+	}
+	return n;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+size_t lb_part_modes_encode(const struct lb_part_mode *v, uint32_t n,
+			    uint8_t *buf, size_t cap)
+{
+	size_t need = 8 + (size_t)n * LB_PART_MODE_BYTES;
+
+	if (need > cap)
+		return 0;
+	memset(buf, 0, need);
+	put32(buf, 1);
+	put32(buf + 4, n);
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t *r = buf + 8 + (size_t)i * LB_PART_MODE_BYTES;
+		put32(r, v[i].number);
+		put64(r + 4, v[i].start);
+		put64(r + 12, v[i].size);
+		put64(r + 20, v[i].used);
+		put32(r + 28, (uint32_t)v[i].raw);
+		memcpy(r + 32, v[i].fstype, 31);
+		memcpy(r + 64, v[i].reason, 191);
+	}
+	return need;
+}
+
+int lb_part_modes_decode(const uint8_t *buf, size_t len,
+			 struct lb_part_mode *v, uint32_t cap, uint32_t *n,
+			 char *msg, size_t msgsz)
+{
+	uint32_t cnt;
+
+	*n = 0;
+	if (len < 8 || get32(buf) != 1) {
+		snprintf(msg, msgsz, "LBPT extension: too short or unknown version");
+		return -EBADMSG;
+	}
+	cnt = get32(buf + 4);
+	if (cnt > cap || 8 + (uint64_t)cnt * LB_PART_MODE_BYTES > len) {
+		snprintf(msg, msgsz, "LBPT extension: %u records do not fit its %zu bytes",
+			 cnt, len);
+		return -EBADMSG;
+	}
+	for (uint32_t i = 0; i < cnt; i++) {
+		const uint8_t *r = buf + 8 + (size_t)i * LB_PART_MODE_BYTES;
+		if (memchr(r + 32, 0, 32) == NULL || memchr(r + 64, 0, 192) == NULL ||
+		    get32(r + 28) > 1) {
+			snprintf(msg, msgsz, "LBPT extension: record %u malformed", i);
+			return -EBADMSG;
+		}
+		v[i].number = get32(r);
+		v[i].start = get64(r + 4);
+		v[i].size = get64(r + 12);
+		v[i].used = get64(r + 20);
+		v[i].raw = (int)get32(r + 28);
+		memcpy(v[i].fstype, r + 32, 32);
+		memcpy(v[i].reason, r + 64, 192);
+	}
+	*n = cnt;
+	return 0;
+}
