@@ -116,7 +116,7 @@ static int parse(struct job_args *a, int argc, char **argv, int npos,
 		cli_help_cmd(a->cmd);
 		return -1;
 	}
-	for (; optind < argc && a->npos < 2; optind++)
+	for (; optind < argc && a->npos < npos; optind++)
 		a->pos[a->npos++] = argv[optind];
 	if (optind < argc)
 		return cli_usage_error(a->cmd, "unexpected argument '%s'", argv[optind]);
