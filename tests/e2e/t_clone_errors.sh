@@ -41,6 +41,11 @@ export LIFEBOAT_FAULT_MAP=$T/map
 expect "unreadable source range: exit 4 naming device, offset, cause" 4 \
 	"$T/src.img" "10485760" "Input/output error" "FAILED" -- \
 	"$LIFEBOAT" clone "fault:$T/src.img" "$T/out.img" --yes
+expect "backup of an unreadable source: exit 4 naming device, offset, cause" 4 \
+	"$T/src.img" "10485760" "Input/output error" -- \
+	"$LIFEBOAT" backup "fault:$T/src.img" "$T/bad.qcow2"
+if [ -e "$T/bad.qcow2" ]; then fail "failed backup leaves no image that looks complete" "$T/bad.qcow2 exists"
+else pass "failed backup leaves no image that looks complete"; fi
 unset LIFEBOAT_FAULT_MAP
 
 (ulimit -f 4096; expect "file-size limit (ulimit -f): exit 5" 5 "File too large" "FAILED" -- \
