@@ -37,7 +37,7 @@ const struct cli_cmd cli_cmds[] = {
 { "backup", cli_backup,
   "backup SOURCE IMAGE [--compress zstd|zlib] [--level N] [--cluster-size N]\n"
   "       [--split SIZE] [--threads N] [--partition N | --offset B --length B]\n"
-  "       [--force]",
+  "       [--force] [--raw] [--no-space-check]",
 "Copies SOURCE (a disk, a partition, or a regular file) into IMAGE, a qcow2\n"
 "version 3 file with compressed clusters that qemu-img also reads.  Areas\n"
 "that read as zeros are not stored.  IMAGE is written as IMAGE.part and\n"
@@ -54,6 +54,12 @@ const struct cli_cmd cli_cmds[] = {
 "  --force               go on although a filesystem on SOURCE is mounted\n"
 "                        read-write (the image may be inconsistent), and\n"
 "                        replace an existing IMAGE\n"
+"  --raw                 store every non-zero cluster; without it only the\n"
+"                        blocks the filesystems mark used are stored (free\n"
+"                        space restores as zeros; unknown filesystems and\n"
+"                        unpartitioned space are always copied whole)\n"
+"  --no-space-check      write even when the destination's free space is\n"
+"                        less than the most the image may need\n"
 "Sizes take K, M, G, T suffixes (powers of 1024).\n" },
 { "restore", cli_restore,
   "restore IMAGE TARGET [--yes] [--verify] [--threads N]\n"

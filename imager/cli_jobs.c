@@ -16,7 +16,7 @@
 
 enum { OPT_COMPRESS = 256, OPT_LEVEL, OPT_CLUSTER, OPT_SPLIT, OPT_THREADS,
        OPT_PART, OPT_OFFSET, OPT_LENGTH, OPT_FORCE, OPT_YES, OPT_VERIFY,
-       OPT_HELP, OPT_AGAINST, OPT_JSON };
+       OPT_HELP, OPT_AGAINST, OPT_JSON, OPT_RAW, OPT_NOSPACE };
 
 static const struct option job_opts[] = {
 	{ "compress", required_argument, 0, OPT_COMPRESS },
@@ -32,12 +32,14 @@ static const struct option job_opts[] = {
 	{ "verify", no_argument, 0, OPT_VERIFY },
 	{ "against", required_argument, 0, OPT_AGAINST },
 	{ "json", no_argument, 0, OPT_JSON },
+	{ "raw", no_argument, 0, OPT_RAW },
+	{ "no-space-check", no_argument, 0, OPT_NOSPACE },
 	{ "help", no_argument, 0, OPT_HELP },
 	{ 0, 0, 0, 0 },
 };
 
 /* Letters naming the OPT_* values ('a' + OPT - 256) a command accepts. */
-#define ALLOW_BACKUP  "abcdefghi"       /* compress..force */
+#define ALLOW_BACKUP  "abcdefghiop"     /* compress..force, raw, no-space */
 #define ALLOW_RESTORE "efghjk"          /* threads, span, yes, verify */
 #define ALLOW_CLONE   "efghijk"         /* threads, span, force, yes, verify */
 #define ALLOW_VERIFY  "em"              /* threads, against */
@@ -49,7 +51,7 @@ struct job_args {
 	const char *pos[2];
 	int npos;
 	enum lb_compress compress;
-	int level, threads, force, yes, verify, json, help;
+	int level, threads, force, yes, verify, json, help, raw, nospace;
 	long part;
 	uint64_t cluster, split;
 	const char *offset, *length, *against;
@@ -89,6 +91,8 @@ static int take(struct job_args *a, int c, const char *arg)
 	case OPT_VERIFY: a->verify = 1; return 0;
 	case OPT_AGAINST: a->against = arg; return 0;
 	case OPT_JSON: a->json = 1; return 0;
+	case OPT_RAW: a->raw = 1; return 0;
+	case OPT_NOSPACE: a->nospace = 1; return 0;
 	case OPT_HELP: a->help = 1; return 0;
 	}
 	return cli_usage_error(a->cmd, "unknown option");
@@ -173,6 +177,8 @@ int cli_backup(int argc, char **argv)
 	o.split_size = a.split;
 	o.threads = a.threads;
 	o.overwrite = a.force;
+	o.raw = a.raw;
+	o.no_space_check = a.nospace;
 	cli_ctx_init(&ctx);
 	if ((r = lb_check_source(&ctx, o.source.path, a.force)) < 0 ||
 	    (r = source_size(&ctx, &o.source, &size)) < 0)
@@ -300,6 +306,15 @@ static void info_text(const char *image, const struct lb_image_info *i)
 	       (long long)i->created, i->tool_version);
 	printf("source sha256:  %s\nunreadable:     %llu bytes\n", i->sha256,
 	       (unsigned long long)i->bad_bytes);
+	for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++) {
+		const struct lb_part_mode *m = &i->parts[k];
+		printf("%s %-3u %-10s %-12s at %llu, %llu bytes, %llu used: %s\n",
+		       k ? "               " : "imaged as:     ",
+		       m->number, m->fstype[0] ? m->fstype : "-",
+		       m->raw ? "raw" : "used-blocks", (unsigned long long)m->start,
+		       (unsigned long long)m->size, (unsigned long long)m->used,
+		       m->reason);
+	}
 }
 
 static void jstr(const char *k, const char *v)
@@ -329,6 +344,22 @@ static void info_json(const struct lb_image_info *i)
 	jstr("source_serial", i->source_serial);
 	jstr("tool_version", i->tool_version);
 	jstr("sha256", i->sha256);
+	printf("  \"partitions\": [");
+	for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++) {
+		const struct lb_part_mode *m = &i->parts[k];
+		printf("%s\n    {\"number\": %u, \"start\": %llu, \"size\": %llu, "
+		       "\"used\": %llu, \"mode\": \"%s\",\n    ", k ? "," : "",
+		       m->number, (unsigned long long)m->start,
+		       (unsigned long long)m->size, (unsigned long long)m->used,
+		       m->raw ? "raw" : "used-blocks");
+		jstr("fstype", m->fstype);
+		printf("  \"reason\": \"");
+		for (const char *c = m->reason; *c; c++)
+			printf(*c == '"' || *c == '\\' ? "\\%c" :
+			       (unsigned char)*c < 0x20 ? "\\u%04x" : "%c", *c);
+		printf("\"}");
+	}
+	printf("%s],\n", i->nparts ? "\n  " : "");
 	printf("  \"source_size\": %llu,\n  \"logical_sector\": %u,\n"
 	       "  \"physical_sector\": %u,\n  \"created\": %lld,\n"
 	       "  \"stored_clusters\": %llu,\n  \"zero_clusters\": %llu,\n"
