@@ -231,6 +231,29 @@ static int backup_open(struct bk *b)
 	return lb_imgw_create(b->ctx, o->image, &wo, &b->w);
 }
 
+/* Records how each partition was imaged ("LBPT" extension, probe.h). */
+static int add_modes(struct bk *b, const struct lb_disk_plan *plan)
+{
+	struct lb_part_mode *v = calloc(LB_MAX_PART_MODES, sizeof *v);
+	uint8_t *buf = malloc(8 + LB_MAX_PART_MODES * LB_PART_MODE_BYTES + 64);
+	uint32_t n;
+	size_t len;
+	int r = -ENOMEM;
+
+	if (v && buf) {
+		n = lb_plan_modes(plan, v, LB_MAX_PART_MODES);
+		len = lb_part_modes_encode(v, n, buf,
+					   8 + LB_MAX_PART_MODES * LB_PART_MODE_BYTES + 64);
+		r = len ? lb_imgw_set_ext(b->w, QCOW2_EXT_LBPT, buf, len) : 0;
+	}
+	free(v);
+	free(buf);
+	if (r)
+		lb_imsg(b->ctx, "cannot record the partition modes in the image "
+			"header (%s)", strerror(-r));
+	return r;
+}
+
 int lb_backup(struct lb_ctx *ctx, const struct lb_backup_opts *o)
 {
 	struct bk b = { .ctx = ctx, .o = o };
@@ -251,7 +274,7 @@ int lb_backup(struct lb_ctx *ctx, const struct lb_backup_opts *o)
 	}
 	/* The workers receive the pipe's arg (b) as their xargs: keep the
 	 * fields they read at the same place. */
-	if (!(r = backup_open(&b))) {
+	if (!(r = backup_open(&b)) && (!plan || !(r = add_modes(&b, plan)))) {
 		b.xa = (struct lb_xargs){ .cs = b.cs, .compress = o->compress,
 					  .level = o->level, .image = o->image };
 		sha256_init(&b.sha);

@@ -28,7 +28,7 @@
 
 /* Default cluster size (bytes); chosen by measurement, see
  * docs/image-format.md "Cluster size". */
-#define LB_DEFAULT_CLUSTER (256u << 10)
+#define LB_DEFAULT_CLUSTER (1u << 20)
 
 enum lb_cluster_kind {
 	LB_CL_ZERO = 0,         /* reads as zeros, not stored */
@@ -67,6 +67,12 @@ int lb_imgw_put(struct lb_ctx *ctx, struct lb_imgw *w, uint64_t idx,
  * complete), fsyncs, renames IMAGE.part to IMAGE.  Frees W either way. */
 int lb_imgw_finish(struct lb_ctx *ctx, struct lb_imgw *w, struct lb_meta *meta);
 
+/* Adds one more header extension of TYPE (LEN bytes, copied), written
+ * after the Lifeboat extension: the partition-mode records (probe.h).
+ * Returns 0, -ENOMEM, or -E2BIG when it would not fit in cluster 0. */
+int lb_imgw_set_ext(struct lb_imgw *w, uint32_t type, const void *data,
+		    size_t len);
+
 /* Abandons the image: closes and removes every .part piece.  Frees W. */
 void lb_imgw_abort(struct lb_imgw *w);
 
@@ -96,6 +102,8 @@ struct lb_imgr {
 	uint64_t cur_group;     /* L2 group in the cache, or UINT64_MAX */
 	uint64_t *l2, *ck;      /* cached L2 table and checksum block */
 	uint8_t *tmp;           /* one cluster of scratch */
+	uint8_t *pt_ext;        /* copy of the "LBPT" extension, or NULL */
+	size_t pt_ext_len;
 };
 
 /* Opens IMAGE (or the first piece of a split set), validates the header,

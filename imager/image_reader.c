@@ -40,6 +40,10 @@ static int read_header(struct lb_ctx *ctx, struct lb_imgr *r,
 				   &r->meta, ctx->msg, sizeof ctx->msg);
 		r->has_meta = !e;
 	}
+	if (!e && r->h.pt_ext_offset && (r->pt_ext = malloc(r->h.pt_ext_len + 1))) {
+		memcpy(r->pt_ext, b + r->h.pt_ext_offset, r->h.pt_ext_len);
+		r->pt_ext_len = r->h.pt_ext_len;
+	}
 	free(b);
 	if (e)
 		return e;
@@ -181,6 +185,7 @@ void lb_imgr_close(struct lb_imgr *r)
 		return;
 	lb_pieces_close(&r->io);
 	free(r->l1); free(r->ckdir); free(r->l2); free(r->ck); free(r->tmp);
+	free(r->pt_ext);
 	free(r);
 }
 

@@ -55,6 +55,9 @@ struct lb_imgw {
 	size_t st_len;
 	uint8_t *tmp;           /* one cluster of scratch */
 	uint64_t stored;
+	uint32_t ext_type;      /* extra header extension (lb_imgw_set_ext) */
+	uint8_t *ext;
+	size_t ext_len;
 };
 
 uint64_t lb_imgw_bytes(const struct lb_imgw *w)
@@ -289,6 +292,12 @@ static int write_header(struct lb_ctx *ctx, struct lb_imgw *w,
 	lb_put_be32(b + QCOW2_HDR_LEN, QCOW2_EXT_LIFEBOAT);
 	lb_put_be32(b + QCOW2_HDR_LEN + 4, LB_META_LEN);
 	lb_meta_encode(m, b + QCOW2_HDR_LEN + 8);
+	if (w->ext) {
+		uint8_t *x = b + QCOW2_HDR_LEN + 8 + LB_META_LEN;
+		lb_put_be32(x, w->ext_type);
+		lb_put_be32(x + 4, (uint32_t)w->ext_len);
+		memcpy(x + 8, w->ext, w->ext_len);
+	}
 	return wr(ctx, w, b, w->cs, 0);
 }
 
@@ -296,8 +305,23 @@ static void writer_free(struct lb_imgw *w)
 {
 	lb_pieces_close(&w->io);
 	free(w->l1); free(w->ckdir); free(w->l2); free(w->ck);
-	free(w->rc); free(w->st); free(w->tmp);
+	free(w->rc); free(w->st); free(w->tmp); free(w->ext);
 	free(w);
+}
+
+int lb_imgw_set_ext(struct lb_imgw *w, uint32_t type, const void *data,
+		    size_t len)
+{
+	if (QCOW2_HDR_LEN + 8 + LB_META_LEN + 8 + len + 8 > w->cs)
+		return -E2BIG;
+	free(w->ext);
+	if (!(w->ext = malloc(len + 8)))
+		return -ENOMEM;
+	memset(w->ext, 0, len + 8);
+	memcpy(w->ext, data, len);
+	w->ext_type = type;
+	w->ext_len = len;
+	return 0;
 }
 
 void lb_imgw_abort(struct lb_imgw *w)

@@ -8,6 +8,7 @@
 
 #include "checksum.h"
 #include "image.h"
+#include "probe.h"
 
 static void from_meta(const struct lb_meta *m, struct lb_image_info *out)
 {
@@ -45,6 +46,10 @@ int lb_image_info(struct lb_ctx *ctx, const char *image,
 	out->source_size = r->h.size;
 	if (r->has_meta)
 		from_meta(&r->meta, out);
+	if (r->pt_ext && lb_part_modes_decode(r->pt_ext, r->pt_ext_len, out->parts,
+					      LB_MAX_PART_MODES, &out->nparts,
+					      ctx->msg, sizeof ctx->msg))
+		out->nparts = 0;        /* unreadable records: info goes on */
 	if (out->complete)
 		e = lb_imgr_check_tables(ctx, r, &out->stored_clusters,
 					 &out->zero_clusters);

@@ -172,6 +172,9 @@ static int read_extensions(const uint8_t *b, size_t len, struct qcow2_header *h,
 				     "extension at byte %zu", pos);
 			h->lb_ext_offset = (uint32_t)pos + 8;
 			h->lb_ext_len = elen;
+		} else if (type == QCOW2_EXT_LBPT) {
+			h->pt_ext_offset = (uint32_t)pos + 8;
+			h->pt_ext_len = elen;
 		}
 		pos += 8 + (((size_t)elen + 7) & ~(size_t)7);
 	}

@@ -36,6 +36,7 @@
 #define QCOW2_EXT_END           0x00000000u
 #define QCOW2_EXT_FEATURES      0x6803f857u
 #define QCOW2_EXT_LIFEBOAT      0x4c424f54u     /* "LBOT": image_meta.h */
+#define QCOW2_EXT_LBPT          0x4c425054u     /* "LBPT": probe.h partition modes */
 
 /* L1/L2 entry bits (spec "Cluster mapping"). */
 #define QCOW2_OFLAG_COPIED      (1ull << 63)
@@ -86,6 +87,8 @@ struct qcow2_header {
 	uint8_t compression_type;
 	/* Lifeboat extension, when present (offset inside cluster 0). */
 	uint32_t lb_ext_offset, lb_ext_len;
+	/* Lifeboat partition-mode records (probe.h), when present. */
+	uint32_t pt_ext_offset, pt_ext_len;
 };
 
 /* Geometry derived from cluster_bits (spec "Cluster mapping"). */

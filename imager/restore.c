@@ -53,38 +53,69 @@ static int flush_zeros(struct rs *s, char *msg)
 	return 0;
 }
 
-/* Writer thread: write runs of data, gather runs of zeros. */
+#define UNIT (64u << 10)   /* zero detection inside clusters: keeps files sparse */
+
+static int put_zeros(struct rs *s, uint64_t off, uint64_t len, char *msg)
+{
+	int r;
+
+	if (s->zero_len && s->zero_off + s->zero_len != off &&
+	    (r = flush_zeros(s, msg)))
+		return r;
+	if (!s->zero_len)
+		s->zero_off = off;
+	s->zero_len += len;
+	for (uint64_t h = 0; h < len; h += s->cs)
+		sha256_update(&s->sha, len - h < s->cs ? len - h : s->cs, s->zeros);
+	return 0;
+}
+
+static int put_data(struct rs *s, const uint8_t *d, uint64_t off, uint64_t len,
+		    char *msg)
+{
+	int r;
+
+	if ((r = flush_zeros(s, msg)))
+		return r;
+	int64_t w = lb_dev_pwrite(s->t, d, len, off);
+	if (w != (int64_t)len)
+		return target_err(s->t, off, w < 0 ? w : -EIO, msg);
+	sha256_update(&s->sha, len, d);
+	return 0;
+}
+
+/* 1 when unit U (UNIT bytes, or the cluster if smaller) of J reads as zeros. */
+static int unit_zero(struct rs *s, struct lb_xjob *j, uint64_t u, uint64_t unit)
+{
+	uint64_t i = u * unit / s->cs;
+
+	return j->kind[i] == LB_CL_ZERO || lb_is_zero(j->raw + u * unit, unit);
+}
+
+/* Writer thread: write runs of data, gather runs of zeros (whole zero
+ * clusters and all-zero 64 KiB units inside stored ones). */
 static int restore_sink(struct lb_xjob *j, void *arg, char *msg)
 {
 	struct rs *s = arg;
+	uint64_t unit = s->cs < UNIT ? s->cs : UNIT;
+	uint64_t base = j->first * s->cs, n = (uint64_t)j->n * s->cs / unit;
 	int r;
 
-	for (uint32_t i = 0; i < j->n;) {
-		uint64_t off = (j->first + i) * s->cs;
-		uint32_t k = i;
-		while (k < j->n && (j->kind[k] == LB_CL_ZERO) == (j->kind[i] == LB_CL_ZERO))
+	for (uint64_t u = 0; u < n;) {
+		uint64_t off = base + u * unit, k = u;
+		int z = unit_zero(s, j, u, unit);
+		if (off >= s->size)
+			break;
+		while (k < n && unit_zero(s, j, k, unit) == z)
 			k++;
-		uint64_t len = (uint64_t)(k - i) * s->cs;
+		uint64_t len = (k - u) * unit;
 		if (off + len > s->size)
 			len = s->size - off;
-		if (j->kind[i] == LB_CL_ZERO) {
-			if (s->zero_len && s->zero_off + s->zero_len != off &&
-			    (r = flush_zeros(s, msg)))
-				return r;
-			if (!s->zero_len)
-				s->zero_off = off;
-			s->zero_len += len;
-			for (uint64_t h = 0; h < len; h += s->cs)
-				sha256_update(&s->sha, len - h < s->cs ? len - h : s->cs, s->zeros);
-		} else {
-			if ((r = flush_zeros(s, msg)))
-				return r;
-			int64_t w = lb_dev_pwrite(s->t, j->raw + i * s->cs, len, off);
-			if (w != (int64_t)len)
-				return target_err(s->t, off, w < 0 ? w : -EIO, msg);
-			sha256_update(&s->sha, len, j->raw + i * s->cs);
-		}
-		i = k;
+		r = z ? put_zeros(s, off, len, msg)
+		      : put_data(s, j->raw + u * unit, off, len, msg);
+		if (r)
+			return r;
+		u = k;
 	}
 	return 0;
 }
