@@ -250,7 +250,12 @@ int lb_image_info(struct lb_ctx *ctx, const char *image,
 /* Checks whether PATH may be written as a restore or clone target for
  * NEED bytes: not mounted, not in use, not the Lifeboat medium, not holding
  * IMAGE (may be NULL), large enough.  Returns 0 or a negative errno with
- * the reason in ctx->msg.  Does not open the target for writing. */
+ * the reason in ctx->msg.  Does not open the target for writing.
+ * NEED counts from the start of PATH (add a span's offset).  IMAGE is the
+ * file or device being read: the image for restore, the source for clone;
+ * a target that is it, or whose disk holds it (also through loop backing
+ * files), is refused.  A regular-file or missing target is never too
+ * small (it grows).  Refusals return -LB_EREFUSED (exit 3). */
 int lb_check_target(struct lb_ctx *ctx, const char *path, uint64_t need,
 		    const char *image);
 

@@ -61,3 +61,19 @@ if need_root && mkdir -p "$T/small" && mount -t tmpfs -o size=4M tmpfs "$T/small
 else
 	skip "full target filesystem (4 MiB tmpfs): exit 5" "needs root to mount a tmpfs"
 fi
+
+# restore --verify onto a fake-capacity target (C007)
+if "$LIFEBOAT" backup "$T/src.img" "$T/src.qcow2" >/dev/null 2>&1; then
+	LIFEBOAT_FAULT_ALIAS=$((8 << 20)) expect "restore --verify onto a fake-capacity target: exit 7 (C007)" 7 \
+		"FAILED" -- "$LIFEBOAT" restore "$T/src.qcow2" "fault:$T/fake2.img" --yes --verify
+else skip "restore --verify onto a fake-capacity target: exit 7 (C007)" "lifeboat backup failed"; fi
+
+# C066: a job stopped part-way (SIGINT) exits 8 and never reports success
+truncate -s 256G "$T/huge.img"
+"$LIFEBOAT" clone "$T/huge.img" "$T/huge.out" --yes >"$T/int.log" 2>&1 </dev/null &
+job=$!
+for _ in $(seq 100); do grep -q "^copy: " "$T/int.log" && break; sleep 0.1; done
+kill -INT $job; wait $job; rc=$?
+if [ $rc = 8 ] && grep -q "FAILED" "$T/int.log" && ! grep -q " done:" "$T/int.log"; then
+	pass "an interrupted clone exits 8 and never reports success (C066)"
+else fail "an interrupted clone exits 8 and never reports success (C066)" "rc=$rc $(tail -2 "$T/int.log" | tr '\n' ' ')"; fi
