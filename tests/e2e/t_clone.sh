@@ -31,6 +31,17 @@ dd if="$T/disk.img" of="$T/p2.ref" bs=512 skip=$P2_SECTOR count=$(( (96 << 11) -
 same_bytes "--partition 2 clones exactly that partition" "$T/p2.ref" "$T/p2.img"
 if have e2fsck; then check "cloned ext4 partition passes e2fsck -fn" e2fsck -fn "$T/p2.img"; fi
 
+# backup of partition 2 restored into partition 2 of a disk whose copy of
+# it was wiped gives back the original disk
+cp "$T/disk.img" "$T/wiped.img"
+dd if=/dev/zero of="$T/wiped.img" bs=512 seek=$P2_SECTOR count=4096 conv=notrunc status=none
+if "$LIFEBOAT" backup "$T/disk.img" "$T/p2.qcow2" --partition 2 >/dev/null 2>&1 &&
+   "$LIFEBOAT" restore "$T/p2.qcow2" "$T/wiped.img" --partition 2 --yes >/dev/null 2>&1; then
+	same_bytes "backup/restore --partition 2 by offset gives back the disk" "$T/disk.img" "$T/wiped.img"
+else fail "backup/restore --partition 2 by offset gives back the disk" "backup or restore failed"; fi
+out=$("$LIFEBOAT" clone "$T/disk.img" "$T/p9.img" --partition 9 --yes 2>&1); rc=$?
+if [ $rc = 2 ] && [[ $out == *"no partition 9"*"1, 2"* ]]; then pass "a missing --partition is a usage error listing the partitions"; else fail "a missing --partition is a usage error listing the partitions" "rc=$rc $out"; fi
+
 # --verify on a good target
 check "--verify passes on a good copy" "$LIFEBOAT" clone "$T/disk.img" "$T/v.img" --yes --verify
 
