@@ -94,6 +94,8 @@ static int read_batch(struct bk *b, struct lb_xjob *j, uint64_t c, uint64_t byte
 			end = bytes;
 		if (end > at && (r = read_range(b, j->raw + at, base + at, end - at)))
 			return r;
+		if (end > at)   /* deleted data beside live data: not stored */
+			lb_extmap_mask(u, j->raw + at, base + at, end - at);
 		if (end < bytes) {
 			memset(j->raw + end, 0, cs < bytes - end ? cs : bytes - end);
 			end += cs;

@@ -134,6 +134,34 @@ int lb_extmap_overlaps(const struct lb_extmap *m, uint64_t off, uint64_t len)
 	return lo < m->n && m->v[lo].off < off + len;
 }
 
+void lb_extmap_mask(const struct lb_extmap *m, uint8_t *buf, uint64_t off,
+		    uint64_t len)
+{
+	size_t lo = 0, hi = m->n;
+	uint64_t pos = off, end = off + len;
+
+	if (!m->finished)
+		return;
+	while (lo < hi) {       /* first extent ending after off */
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->v[mid].off + m->v[mid].len <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < m->n && pos < end; i++) {
+		uint64_t s = m->v[i].off, e = s + m->v[i].len;
+		if (s >= end)
+			break;
+		if (s > pos)
+			memset(buf + (pos - off), 0, s - pos);
+		if (e > pos)
+			pos = e;
+	}
+	if (pos < end)
+		memset(buf + (pos - off), 0, end - pos);
+}
+
 uint64_t lb_extmap_bytes(const struct lb_extmap *m)
 {
 	uint64_t t = 0;

@@ -53,6 +53,13 @@ int lb_extmap_finish(struct lb_extmap *m);
  * 0 otherwise.  O(log n). */
 int lb_extmap_overlaps(const struct lb_extmap *m, uint64_t off, uint64_t len);
 
+/* Zeroes the bytes of BUF (which holds [off, off+len) of the source)
+ * that the map does not mark used, so that unused parts of a partly used
+ * cluster (deleted data next to live data) are not stored.  A map that is
+ * not finished is left alone (everything counts as used). */
+void lb_extmap_mask(const struct lb_extmap *m, uint8_t *buf, uint64_t off,
+		    uint64_t len);
+
 /* Total used bytes (after finish; before, the sum may count overlaps). */
 uint64_t lb_extmap_bytes(const struct lb_extmap *m);
 

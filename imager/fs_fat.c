@@ -47,7 +47,9 @@ static int parse_bpb(const uint8_t *s, uint64_t len, struct fat *f,
 	if (f->data_start >= f->tot)
 		return lb_fs_raw(info, "FAT: no data area after the FATs");
 	f->clusters = (f->tot - f->data_start) / f->spc;
-	f->bits = f->clusters < 4085 ? 12 : f->clusters < 65525 ? 16 : 32;
+	/* FAT32 has BPB_FATSz16 == 0; Linux and dosfstools decide by that,
+	 * the count decides between FAT12 and FAT16 (fatgen103 section 3.5) */
+	f->bits = !lb_le16(s + 22) ? 32 : f->clusters < 4085 ? 12 : 16;
 	f->state = s[f->bits == 32 ? 65 : 37];
 	if ((uint64_t)f->fatsz * f->bps * 8 / f->bits < f->clusters + 2)
 		return lb_fs_raw(info, "FAT: the FAT is too small for %llu clusters",

@@ -45,6 +45,20 @@ static void bitmap_vs_bits(unsigned seed)
 		ok = lb_extmap_overlaps(&a, off, len) == ref;
 	}
 	CHECK("extmap: overlap queries match the reference", ok);
+	{
+		static uint8_t buf[3 * 4096 + 7];
+		uint64_t off = 4096 * 17 + 100;
+		int same = 1;
+		memset(buf, 0xaa, sizeof(buf));
+		lb_extmap_mask(&a, buf, off, sizeof(buf));
+		for (uint64_t k = 0; k < sizeof(buf); k++) {
+			uint64_t p = off + k;
+			int used = p >= 512 && (p - 512) / 4096 < NB - 3 &&
+				   (bits[(p - 512) / 4096 / 8] >> ((p - 512) / 4096 % 8) & 1);
+			same &= buf[k] == (used ? 0xaa : 0);
+		}
+		CHECK("extmap: mask zeroes exactly the unused bytes", same);
+	}
 	lb_extmap_free(&a);
 	lb_extmap_free(&b);
 }
