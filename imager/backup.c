@@ -191,9 +191,11 @@ static int plan(struct bk *b, uint32_t *bits, uint64_t *split)
 	b->nclusters = (b->size + cs - 1) / cs;
 	r = lb_dest_plan(b->ctx, o->image, o->no_space_check ? 0 : worst_case(b),
 			 o->split_size, split);
-	if (r == -ENOSPC)
-		lb_imsg(b->ctx, "%s (give --no-space-check to try anyway)",
-			b->ctx->msg);
+	if (r == -ENOSPC) {
+		char m[sizeof b->ctx->msg];
+		memcpy(m, b->ctx->msg, sizeof m);
+		lb_imsg(b->ctx, "%.400s (give --no-space-check to try anyway)", m);
+	}
 	return r;
 }
 
