@@ -4,7 +4,8 @@
  * is mounted (the device or any partition of it), used as swap or held by
  * md/dm, opened exclusively by another program (O_EXCL), holds the running
  * Lifeboat medium, holds the image being restored (case C034), or is too
- * small.  lb_check_source refuses a source with a filesystem mounted
+ * small, and a file target that backs a loop device in use.
+ * lb_check_source refuses a source with a filesystem mounted
  * read-write unless forced (case C035).
  *
  * Every refusal returns -LB_EREFUSED (exit code 3) and ctx->msg names the
@@ -163,10 +164,44 @@ static int check_block(struct lb_ctx *ctx, const char *path,
 	return r;
 }
 
+/* Whether the regular file ST backs a loop device that is in use
+ * (mounted, swap, held or opened exclusively): writing it would change a
+ * mounted filesystem under the kernel's feet.  Fills WHY. */
+static int backs_busy_loop(const struct stat *st, char *why, size_t n)
+{
+	char name[64], backing[PATH_MAX], dev[80], use[400];
+	struct lb_diskset *set;
+	struct stat bst;
+	int hit = 0;
+
+	if (!(set = malloc(sizeof *set)))
+		return 0;
+	for (int i = 0; i < 1024 && !hit; i++) {
+		snprintf(name, sizeof name, "loop%d", i);
+		if (lb_sys_loop_backing(name, backing, sizeof backing) < 0 ||
+		    stat(backing, &bst) < 0 || bst.st_dev != st->st_dev ||
+		    bst.st_ino != st->st_ino || lb_sys_diskset(name, set) < 0)
+			continue;
+		snprintf(dev, sizeof dev, "/dev/%s", name);
+		if (in_use(set, use, sizeof use)) {
+			snprintf(why, n, "it backs loop device %.30s, and %.300s",
+				 dev, use);
+			hit = 1;
+		} else if (excl_busy(dev)) {
+			snprintf(why, n, "it backs loop device %.30s, which another "
+				 "program holds open exclusively", dev);
+			hit = 1;
+		}
+	}
+	free(set);
+	return hit;
+}
+
 static int check_file(struct lb_ctx *ctx, const char *path,
 		      const struct stat *st, const char *image)
 {
 	struct stat ist;
+	char why[400];
 
 	if (!S_ISREG(st->st_mode))
 		return refuse(ctx, path, "it is neither a regular file nor a "
@@ -175,6 +210,8 @@ static int check_file(struct lb_ctx *ctx, const char *path,
 	    ist.st_ino == st->st_ino)
 		return refuse(ctx, path, "it is the file being read for this "
 			      "job");
+	if (backs_busy_loop(st, why, sizeof why))
+		return refuse(ctx, path, why);
 	return 0;               /* a file target grows to the size needed */
 }
 

@@ -66,6 +66,11 @@ if [ -n "$d3" ]; then
 	refused "clone onto the disk holding the source file is refused" "$d3" "holds $T/m3/src.img" -- "$LIFEBOAT" clone "$T/m3/src.img" "$d3" --yes
 else skip "target holds the image" "could not attach and mount an ext4 loop device"; fi
 
+# 3b. a regular file that backs a mounted loop device
+if [ -n "$d1" ]; then
+	refused "a file backing a mounted loop device is refused" "$T/t1.img" "backs loop device $d1" "mounted at $T/m1" -- "$LIFEBOAT" clone "$T/src.img" "$T/t1.img" --yes
+fi
+
 # 4. too small
 truncate -s 8M "$T/t4.img"; d4=$(attach "$T/t4.img")
 refused "clone onto a too small target is refused with sizes" "$d4" "too small" "8388608 bytes (8.0 MiB)" "16777216 bytes (16.0 MiB)" -- "$LIFEBOAT" clone "$T/src.img" "$d4" --yes
