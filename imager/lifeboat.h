@@ -182,6 +182,10 @@ struct lb_restore_opts {
 	int confirmed;          /* the person typed the name or gave --yes */
 	int threads;
 	int verify_after;       /* read back and compare after writing */
+	/* Added by partition tables (pt.h), additive: */
+	int grow_last;          /* grow the last partition's table entry to
+				 * the end of a larger target (not its fs) */
+	int new_ids;            /* new disk/partition GUIDs, MBR signature */
 };
 
 struct lb_clone_opts {
@@ -191,6 +195,9 @@ struct lb_clone_opts {
 	int threads;
 	int verify_after;
 	int force;              /* copy a source mounted read-write (C035) */
+	/* Added by partition tables (pt.h), additive: */
+	int grow_last;          /* grow the last partition's table entry */
+	int new_ids;            /* give the clone new identifiers (C072) */
 };
 
 struct lb_verify_opts {

@@ -98,6 +98,27 @@ void lb_pt_note(struct lb_pt *pt, const char *fmt, ...)
 int lb_pt_pread(struct lb_ctx *ctx, struct lb_dev *dev, void *buf,
 		size_t len, uint64_t off);
 
+/* Reads the table inside an open image (image.h's reader), as it would be
+ * on the restored disk; the sector size is the one the image recorded.
+ * pt_image.c.  Returns like lb_pt_read. */
+struct lb_imgr;
+int lb_pt_read_image(struct lb_ctx *ctx, struct lb_imgr *r, struct lb_pt *pt);
+
+/* For lb_restore, before it opens the target: when TARGET (a whole disk,
+ * offset 0) is smaller than *NEED bytes and the image's table fits it,
+ * lowers *NEED to the target's size (the tail holds only the old GPT
+ * backup and free space) and logs so; when a partition does not fit,
+ * returns -LB_EREFUSED with the partition, its last LBA and the target's
+ * size in ctx->msg, before anything is written.  0 otherwise. */
+struct lb_span;
+int lb_pt_restore_fit(struct lb_ctx *ctx, struct lb_imgr *r,
+		      const struct lb_span *target, uint64_t *need);
+
+/* For restore and clone, after writing a whole disk: lb_pt_fixup_for_target
+ * with these options; what was done goes to ctx->log. */
+int lb_pt_after_write(struct lb_ctx *ctx, struct lb_dev *dev, int grow_last,
+		      int new_ids);
+
 /* Byte offset and length of partition P of PT. */
 static inline uint64_t lb_pt_start(const struct lb_pt *pt,
 				   const struct lb_pt_part *p)

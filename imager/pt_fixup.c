@@ -305,6 +305,10 @@ int lb_pt_fixup_for_target(struct lb_ctx *ctx, struct lb_dev *dev,
 		dev->size = target_size;   /* honour a caller's smaller size */
 	if ((r = lb_pt_read(ctx, dev, pt)))
 		goto out;
+	if (pt->raw) {
+		report(rep, "partition table not trusted (%.300s); left as written", pt->notes);
+		goto out;
+	}
 	if (pt->kind == LB_PT_GPT) {
 		if (!(r = fix_gpt(ctx, dev, pt, opts, rep)))
 			r = fix_pmbr(ctx, dev, pt, opts, rep);

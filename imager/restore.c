@@ -23,6 +23,7 @@
 #include "dev.h"
 #include "image.h"
 #include "pipeline.h"
+#include "pt.h"
 
 struct rs {
 	struct lb_imgr *img;
@@ -31,7 +32,16 @@ struct rs {
 	uint64_t zero_off, zero_len;    /* pending run of zeros */
 	const uint8_t *zeros;           /* one cluster of zeros, for hashing */
 	struct sha256_ctx sha;
+	/* pt.h: bytes written; < size when the image's partitions all fit a
+	 * smaller target (the tail is only hashed), and their hash */
+	uint64_t limit;
+	struct sha256_ctx sha_lim;
 };
+
+static uint64_t below_limit(const struct rs *s, uint64_t off, uint64_t len)
+{
+	return off >= s->limit ? 0 : len < s->limit - off ? len : s->limit - off;
+}
 
 static int target_err(struct lb_dev *t, uint64_t off, int64_t r, char *msg)
 {
@@ -57,16 +67,19 @@ static int flush_zeros(struct rs *s, char *msg)
 
 static int put_zeros(struct rs *s, uint64_t off, uint64_t len, char *msg)
 {
+	uint64_t w = below_limit(s, off, len);
 	int r;
 
-	if (s->zero_len && s->zero_off + s->zero_len != off &&
+	if (w && s->zero_len && s->zero_off + s->zero_len != off &&
 	    (r = flush_zeros(s, msg)))
 		return r;
-	if (!s->zero_len)
+	if (w && !s->zero_len)
 		s->zero_off = off;
-	s->zero_len += len;
+	s->zero_len += w;
 	for (uint64_t h = 0; h < len; h += s->cs)
 		sha256_update(&s->sha, len - h < s->cs ? len - h : s->cs, s->zeros);
+	for (uint64_t h = 0; s->limit < s->size && h < w; h += s->cs)
+		sha256_update(&s->sha_lim, w - h < s->cs ? w - h : s->cs, s->zeros);
 	return 0;
 }
 
@@ -75,12 +88,16 @@ static int put_data(struct rs *s, const uint8_t *d, uint64_t off, uint64_t len,
 {
 	int r;
 
+	uint64_t wl = below_limit(s, off, len);
+
 	if ((r = flush_zeros(s, msg)))
 		return r;
-	int64_t w = lb_dev_pwrite(s->t, d, len, off);
-	if (w != (int64_t)len)
+	int64_t w = wl ? lb_dev_pwrite(s->t, d, wl, off) : 0;
+	if (w != (int64_t)wl)
 		return target_err(s->t, off, w < 0 ? w : -EIO, msg);
 	sha256_update(&s->sha, len, d);
+	if (s->limit < s->size && wl)
+		sha256_update(&s->sha_lim, wl, d);
 	return 0;
 }
 
@@ -196,6 +213,7 @@ static int do_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o,
 	int r;
 
 	sha256_init(&s->sha);
+	sha256_init(&s->sha_lim);
 	r = lb_decode_image(ctx, s->img, o->threads, LB_PHASE_COPY, restore_sink, s);
 	if (!r && (r = flush_zeros(s, ctx->msg)) == 0 && (r = lb_dev_flush(s->t)) < 0)
 		lb_imsg(ctx, "flushing %s failed: %s", s->t->path, strerror(-r));
@@ -206,6 +224,10 @@ static int do_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o,
 		lb_imsg(ctx, "the restored data does not match the SHA-256 stored "
 			"in %s: the image is corrupt", o->image);
 		return -EBADMSG;
+	}
+	if (o->verify_after && s->limit < s->size) {
+		sha256_digest(&s->sha_lim, 32, got);    /* what was written */
+		s->size = s->limit;
 	}
 	return o->verify_after ? read_back(ctx, s, got) : 0;
 }
@@ -225,9 +247,14 @@ int lb_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o)
 		r = -ENOMEM;
 		goto out;
 	}
-	if ((r = open_target(ctx, o, s.size, &s.t)))
+	/* pt.h: a smaller target is fine when every partition fits (C001) */
+	s.limit = s.size;
+	if ((r = lb_pt_restore_fit(ctx, s.img, &o->target, &s.limit)) ||
+	    (r = open_target(ctx, o, s.limit, &s.t)))
 		goto out;
 	r = do_restore(ctx, o, &s);
+	if (!r && !o->target.offset)    /* GPT backup at the end, PMBR (pt.h) */
+		r = lb_pt_after_write(ctx, s.t, o->grow_last, o->new_ids);
 	if (r == -ECANCELED)
 		lb_imsg(ctx, "restore cancelled: %s is only partly written",
 			o->target.path);

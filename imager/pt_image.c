@@ -1,0 +1,169 @@
+/*
+ * pt_image.c — reading the partition table inside an image, before a
+ * restore writes anything.
+ *
+ * A restore onto a smaller disk must know whether every partition fits
+ * (cases C001, C003) before its first write; the table is in the image's
+ * first clusters (and, for an MBR, in EBRs anywhere).  This file puts a
+ * read-only lb_dev over an open image reader: each pread maps the guest
+ * clusters it touches (lb_imgr_map) and reads them as stored — zero,
+ * raw or compressed — keeping the last cluster decoded.  The restore's own
+ * pipeline verifies every checksum later; these reads only plan.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "image.h"
+#include "qcow2.h"
+#include "qcow2_codec.h"
+#include "pt.h"
+
+struct imgdev {
+	struct lb_ctx *ctx;
+	struct lb_imgr *r;
+	struct lb_codec codec;
+	uint8_t *cl, *pk;       /* one decoded cluster; stored bytes */
+	uint64_t cached;        /* guest cluster in cl, or UINT64_MAX */
+};
+
+static int load(struct imgdev *x, uint64_t idx)
+{
+	struct lb_cluster_map m;
+	int r;
+
+	if (x->cached == idx)
+		return 0;
+	x->cached = UINT64_MAX;
+	if ((r = lb_imgr_map(x->ctx, x->r, idx, &m)))
+		return r;
+	if (m.kind == LB_CL_ZERO)
+		memset(x->cl, 0, x->r->cs);
+	else if (m.kind == LB_CL_RAW)
+		r = lb_pieces_pread(x->ctx, &x->r->io, x->cl, x->r->cs, m.off);
+	else if (m.len > 2 * x->r->cs)
+		r = -EBADMSG;
+	else if (!(r = lb_pieces_pread(x->ctx, &x->r->io, x->pk, m.len, m.off)))
+		r = lb_codec_decompress(&x->codec, x->pk, m.len, x->cl, x->r->cs);
+	if (!r)
+		x->cached = idx;
+	return r;
+}
+
+static int64_t img_pread(struct lb_dev *d, void *buf, size_t len, uint64_t off)
+{
+	struct imgdev *x = d->priv;
+	size_t done = 0;
+
+	if (off >= d->size)
+		return 0;
+	if (len > d->size - off)
+		len = d->size - off;
+	while (done < len) {
+		uint64_t at = off + done, in = at % x->r->cs;
+		size_t n = x->r->cs - in < len - done ? x->r->cs - in : len - done;
+		int r = load(x, at / x->r->cs);
+		if (r)
+			return r;
+		memcpy((uint8_t *)buf + done, x->cl + in, n);
+		done += n;
+	}
+	return (int64_t)done;
+}
+
+static int64_t img_pwrite(struct lb_dev *d, const void *b, size_t n, uint64_t o)
+{
+	return -EROFS;
+}
+static int img_zero(struct lb_dev *d, uint64_t o, uint64_t n) { return -EROFS; }
+static int img_flush(struct lb_dev *d) { return 0; }
+static int img_close(struct lb_dev *d) { return 0; }
+
+static const struct lb_dev_ops img_ops = {
+	img_pread, img_pwrite, img_zero, img_flush, img_close,
+};
+
+int lb_pt_read_image(struct lb_ctx *ctx, struct lb_imgr *r, struct lb_pt *pt)
+{
+	struct imgdev x = { .ctx = ctx, .r = r, .cached = UINT64_MAX };
+	struct lb_dev d = { .ops = &img_ops, .fd = -1, .priv = &x };
+	enum lb_compress c = r->h.compression_type == QCOW2_COMPRESS_ZSTD ?
+			     LB_COMPRESS_ZSTD : LB_COMPRESS_ZLIB;
+	int e;
+
+	snprintf(d.path, sizeof(d.path), "%.200s (image)", r->io.base);
+	d.size = r->h.size;
+	d.logical_sector = r->has_meta && r->meta.logical_sector ?
+			   r->meta.logical_sector : 512;
+	x.cl = malloc(r->cs);
+	x.pk = malloc(2 * r->cs);
+	if (!x.cl || !x.pk || lb_codec_init(&x.codec, c, 0)) {
+		free(x.cl);
+		free(x.pk);
+		return -ENOMEM;
+	}
+	e = lb_pt_read(ctx, &d, pt);
+	lb_codec_free(&x.codec);
+	free(x.cl);
+	free(x.pk);
+	return e;
+}
+
+static void say(struct lb_ctx *ctx, const char *text)
+{
+	if (ctx->log)
+		ctx->log(text, ctx->user);
+}
+
+int lb_pt_restore_fit(struct lb_ctx *ctx, struct lb_imgr *r,
+		      const struct lb_span *target, uint64_t *need)
+{
+	struct lb_dev *d = NULL;
+	struct lb_pt *pt;
+	uint64_t have = target->length;
+	char line[512];
+	int e;
+
+	if (target->offset)
+		return 0;               /* a partition, not a whole disk */
+	if (!have) {
+		if (lb_dev_open(ctx, target, LB_DEV_READ, 0, &d)) {
+			ctx->msg[0] = 0;        /* a new file: it grows */
+			return 0;
+		}
+		have = d->is_block ? d->size : UINT64_MAX;
+		lb_dev_close(d);
+	}
+	if (have >= *need || !(pt = malloc(sizeof(*pt))))
+		return have >= *need ? 0 : -ENOMEM;
+	if ((e = lb_pt_read_image(ctx, r, pt)) || pt->kind == LB_PT_NONE || pt->raw) {
+		free(pt);
+		return e;               /* the caller refuses by size alone */
+	}
+	if (lb_pt_check_fit(ctx, pt, have)) {
+		snprintf(line, sizeof(line), "%s", ctx->msg);
+		snprintf(ctx->msg, sizeof(ctx->msg), "refusing to write %.80s, nothing was written: %.360s",
+			 target->path, line);
+		free(pt);
+		return -LB_EREFUSED;
+	}
+	*need = have / pt->sector * pt->sector;
+	snprintf(line, sizeof(line), "target is smaller than the image (%llu < %llu bytes) but every partition fits: writing the first %llu bytes, then a new GPT backup at the end",
+		 (unsigned long long)have, (unsigned long long)r->h.size,
+		 (unsigned long long)*need);
+	say(ctx, line);
+	free(pt);
+	return 0;
+}
+
+int lb_pt_after_write(struct lb_ctx *ctx, struct lb_dev *dev, int grow_last,
+		      int new_ids)
+{
+	struct lb_pt_fixup_opts fo = { .grow_last = grow_last, .new_ids = new_ids };
+	struct lb_pt_fixup_report rep;
+	int r = lb_pt_fixup_for_target(ctx, dev, dev->size, &fo, &rep);
+
+	if (!r && rep.changed)
+		say(ctx, rep.text);
+	return r;
+}
