@@ -10,6 +10,7 @@
 #define LB_CLI_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include "lifeboat.h"
 
 struct cli_cmd {
@@ -36,6 +37,11 @@ int cli_restore(int argc, char **argv);
 int cli_clone(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_info(int argc, char **argv);
+/* Added by rescue (cli_rescue.c), additive: `lifeboat rescue`, and the
+ * rescue map part of `info` (unreadable ranges, bad files); prints
+ * nothing for images without a rescue map. */
+int cli_rescue(int argc, char **argv);
+int cli_rescue_info(const char *image, FILE *f);
 
 /* cli_ui.c: progress, signals, confirmation, sizes, errors. */
 void cli_ctx_init(struct lb_ctx *ctx);

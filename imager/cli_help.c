@@ -98,6 +98,32 @@ const struct cli_cmd cli_cmds[] = {
 "pieces, cluster size, compression, whether it is complete, and the source\n"
 "disk's identity, creation time and SHA-256 when Lifeboat made it.\n"
 "  --json   machine-readable output\n" },
+/* Added by rescue (cli_rescue.c), additive: */
+{ "rescue", cli_rescue,
+  "rescue SOURCE IMAGE [--resume] [--export-map FILE] [--import-map FILE]\n"
+  "       [--retries N] [--reverse] [--slow-ms N] [--no-data-first]\n"
+  "       [--partition N | --offset B --length B] [--compress zstd|zlib]",
+"Gets every readable byte off a failing disk into IMAGE (qcow2), like GNU\n"
+"ddrescue: first what reads easily (the blocks filesystems use first),\n"
+"skipping ahead past errors and slow areas, then trims and scrapes the bad\n"
+"areas sector by sector, then retries bad sectors.  Reads bypass the page\n"
+"cache (O_DIRECT).  Unreadable sectors read as zeros in IMAGE; the map of\n"
+"what was read is stored in IMAGE (`lifeboat info` lists the unreadable\n"
+"ranges and the files that touch them).  Until the end the work is kept in\n"
+"IMAGE.rescue-data and IMAGE.rescue-map, checkpointed every few seconds.\n"
+"  --resume           go on after an interruption (or try the bad areas of\n"
+"                     a finished IMAGE again) without re-reading what is done\n"
+"  --export-map FILE  write the map as a GNU ddrescue mapfile (ddrescuelog,\n"
+"                     ddrescueview)\n"
+"  --import-map FILE  start from a ddrescue mapfile (with --resume it\n"
+"                     replaces the saved map)\n"
+"  --retries N        passes over bad sectors at the end (default 1)\n"
+"  --reverse          run the retry passes backwards\n"
+"  --slow-ms N        first pass: skip past reads slower than N ms and come\n"
+"                     back later (default 1000; 0: never)\n"
+"  --no-data-first    do not rescue the filesystems' used blocks first\n"
+"Exit 0 when every phase ran (bad sectors are reported, not an error),\n"
+"4 when the source stopped answering, 8 when cancelled (--resume goes on).\n" },
 { 0, 0, 0, 0 },
 };
 

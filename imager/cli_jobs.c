@@ -386,5 +386,7 @@ int cli_info(int argc, char **argv)
 		info_json(&info);
 	else
 		info_text(a.pos[0], &info);
+	if (!a.json)
+		cli_rescue_info(a.pos[0], stdout);      /* rescue: additive */
 	return LB_EXIT_OK;
 }

@@ -1,0 +1,228 @@
+/*
+ * cli_rescue.c — `lifeboat rescue SOURCE IMAGE`: get every readable byte
+ * off a failing disk (rescue.h), with a progress line, and at the end a
+ * report: bytes rescued, bytes and areas that could not be read (as byte
+ * ranges and LBAs), reads sent, and the files that touch bad sectors.
+ * Also the rescue part of `lifeboat info IMAGE` (cli_rescue_info): the
+ * unreadable ranges and bad files stored with the map in the image.
+ *
+ * Exit codes: 0 when the rescue ran to its end (even with bad sectors:
+ * the report says so), otherwise those of lb_exit_code (4 source gone,
+ * 5 image not writable, 8 cancelled, 2 usage...).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "rescue.h"
+
+enum { O_RESUME = 300, O_EXPORT, O_IMPORT, O_RETRIES, O_REVERSE, O_SLOW,
+       O_NODATA, O_COMPRESS, O_HELP, O_PART, O_OFFSET, O_LENGTH, O_KEEPTO };
+
+static const struct option opts[] = {
+	{ "resume", no_argument, 0, O_RESUME },
+	{ "export-map", required_argument, 0, O_EXPORT },
+	{ "import-map", required_argument, 0, O_IMPORT },
+	{ "retries", required_argument, 0, O_RETRIES },
+	{ "reverse", no_argument, 0, O_REVERSE },
+	{ "slow-ms", required_argument, 0, O_SLOW },
+	{ "no-data-first", no_argument, 0, O_NODATA },
+	{ "keep-timeouts", no_argument, 0, O_KEEPTO },
+	{ "compress", required_argument, 0, O_COMPRESS },
+	{ "partition", required_argument, 0, O_PART },
+	{ "offset", required_argument, 0, O_OFFSET },
+	{ "length", required_argument, 0, O_LENGTH },
+	{ "help", no_argument, 0, O_HELP },
+	{ 0, 0, 0, 0 },
+};
+
+struct rargs {
+	struct lb_rescue_opts o;
+	const char *export_map, *off, *len;
+	long part;
+};
+
+static int take(struct rargs *a, int c, const char *arg)
+{
+	int v;
+
+	switch (c) {
+	case O_RESUME: a->o.resume = 1; return 0;
+	case O_EXPORT: a->export_map = arg; return 0;
+	case O_IMPORT: a->o.import_map = arg; return 0;
+	case O_REVERSE: a->o.reverse = 1; return 0;
+	case O_NODATA: a->o.no_data_first = 1; return 0;
+	case O_KEEPTO: a->o.keep_timeouts = 1; return 0;
+	case O_OFFSET: a->off = arg; return 0;
+	case O_LENGTH: a->len = arg; return 0;
+	case O_RETRIES:
+		if (cli_parse_int(arg, 0, 1000, &a->o.retries))
+			return cli_usage_error("rescue", "--retries takes 0..1000");
+		return 0;
+	case O_SLOW:
+		if (cli_parse_int(arg, 0, 3600000, &v))
+			return cli_usage_error("rescue", "--slow-ms takes "
+					       "milliseconds, 0 for never");
+		a->o.slow_ms = v ? (unsigned)v : UINT32_MAX;
+		return 0;
+	case O_PART:
+		if (cli_parse_int(arg, 1, 256, &v))
+			return cli_usage_error("rescue", "--partition takes 1..256");
+		a->part = v;
+		return 0;
+	case O_COMPRESS:
+		if (!strcmp(arg, "zstd")) a->o.compress = LB_COMPRESS_ZSTD;
+		else if (!strcmp(arg, "zlib")) a->o.compress = LB_COMPRESS_ZLIB;
+		else return cli_usage_error("rescue", "--compress takes zstd or zlib");
+		return 0;
+	case O_HELP:
+		cli_help_cmd("rescue");
+		return -1;
+	default:
+		return cli_usage_error("rescue", "unknown option");
+	}
+}
+
+static int parse(struct rargs *a, int argc, char **argv)
+{
+	int c, r;
+
+	a->o.retries = 1;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if ((r = take(a, c == '?' ? 0 : c, optarg)))
+			return r;
+	if (argc - optind != 2)
+		return cli_usage_error("rescue", "needs SOURCE and IMAGE");
+	a->o.source.path = argv[optind];
+	a->o.image = argv[optind + 1];
+	return cli_span("rescue", &a->o.source, a->part, a->off, a->len);
+}
+
+/* Prints the blocks that are not finished, as bytes and LBAs. */
+static void print_ranges(FILE *f, const struct lb_rmap *m, uint32_t sec)
+{
+	size_t shown = 0, total = 0;
+
+	for (size_t i = 0; i < m->n; i++) {
+		const struct lb_rblock *b = &m->v[i];
+		if (b->st == LB_RM_FINISHED)
+			continue;
+		if (total++ >= 50)
+			continue;
+		shown++;
+		fprintf(f, "  bytes %" PRIu64 "-%" PRIu64 " (LBA %" PRIu64 "-%"
+			PRIu64 ", %" PRIu64 " sectors of %u bytes)%s\n", b->pos,
+			b->pos + b->size - 1, b->pos / sec,
+			(b->pos + b->size - 1) / sec, (b->size + sec - 1) / sec,
+			sec, b->st == LB_RM_BAD ? "" : " not tried to the end");
+	}
+	if (total > shown)
+		fprintf(f, "  ... and %zu more areas (--export-map writes them "
+			"all)\n", total - shown);
+}
+
+static void print_files(FILE *f, const char *text)
+{
+	const char *tag = "# bad file: ";
+	int n = 0;
+
+	for (const char *p = text; p && (p = strstr(p, tag)); n++) {
+		size_t k = strcspn(p + strlen(tag), "\n");
+		if (!n)
+			fprintf(f, "Files that touch unreadable sectors:\n");
+		fprintf(f, "  %.*s\n", (int)k, p + strlen(tag));
+		p += strlen(tag) + k;
+	}
+}
+
+int cli_rescue_info(const char *image, FILE *f)
+{
+	struct lb_ctx ctx = { 0 };
+	struct lb_rmap m;
+	char *text = NULL;
+	uint64_t bad;
+
+	if (lb_rescue_map_load_text(&ctx, image, &m, &text))
+		return 0;
+	bad = m.size - lb_rmap_bytes(&m, LB_RM_FINISHED);
+	fprintf(f, "Rescue map: %" PRIu64 " bytes rescued, %" PRIu64 " bytes "
+		"unreadable in %zu areas\n", lb_rmap_bytes(&m, LB_RM_FINISHED),
+		bad, m.n - lb_rmap_count(&m, LB_RM_FINISHED));
+	if (bad) {
+		fprintf(f, "Unreadable (read as zeros in the image):\n");
+		print_ranges(f, &m, 512);
+		print_files(f, text);
+	}
+	free(text);
+	lb_rmap_free(&m);
+	return 0;
+}
+
+static void report(const struct lb_rescue_stats *st, const char *image)
+{
+	char a[32], b[32];
+
+	cli_progress_end();
+	printf("Rescued %s of %s into %s\n", cli_human(st->finished, a, sizeof a),
+	       cli_human(st->size, b, sizeof b), image);
+	printf("Unreadable: %" PRIu64 " bytes in %zu bad areas; %" PRIu64
+	       " reads, %" PRIu64 " failed, %" PRIu64 " slow; reads %s\n",
+	       st->bad + st->nontried + st->nontrimmed + st->nonscraped,
+	       st->bad_areas, st->reads, st->failed_reads, st->slow_reads,
+	       st->direct ? "direct (O_DIRECT)" : "through the page cache");
+}
+
+static int export_map(const char *file, const char *image)
+{
+	struct lb_ctx ctx = { 0 };
+	struct lb_rmap m;
+	char work[4200];
+	int r;
+
+	snprintf(work, sizeof work, "%s.rescue-map", image);
+	if (lb_rmap_load(work, 0, &m, ctx.msg, sizeof ctx.msg) &&
+	    lb_rescue_map_from_image(&ctx, image, &m)) {
+		fprintf(stderr, "lifeboat: rescue: no map to export: %s\n",
+			ctx.msg);
+		return LB_EXIT_FAILURE;
+	}
+	r = lb_rmap_save(&m, file, "Exported by lifeboat rescue");
+	lb_rmap_free(&m);
+	if (r)
+		fprintf(stderr, "lifeboat: rescue: cannot write %s: %s\n", file,
+			strerror(-r));
+	return r ? LB_EXIT_FAILURE : 0;
+}
+
+int cli_rescue(int argc, char **argv)
+{
+	struct rargs a;
+	struct lb_rescue_stats st;
+	struct lb_ctx ctx;
+	int r, code;
+
+	memset(&a, 0, sizeof a);
+	if ((r = parse(&a, argc, argv)))
+		return r < 0 ? 0 : r;
+	cli_ctx_init(&ctx);
+	a.o.stats = &st;
+	r = lb_rescue(&ctx, &a.o);
+	if (r && r != -ECANCELED && r != -ENODEV)
+		return cli_fail("rescue", &ctx, r);
+	report(&st, a.o.image);
+	code = r ? cli_fail("rescue", &ctx, r) : 0;
+	if (r)
+		fprintf(stderr, "lifeboat: the map is saved in %s.rescue-map; "
+			"`lifeboat rescue --resume` goes on\n", a.o.image);
+	else
+		cli_rescue_info(a.o.image, stdout);
+	if (a.export_map && export_map(a.export_map, a.o.image) && !code)
+		code = LB_EXIT_FAILURE;
+	return code;
+}

@@ -1,0 +1,257 @@
+/*
+ * rescue.c — the rescue loop: a state machine over the rescue map, after
+ * GNU ddrescue's algorithm (ddrescue manual, "Algorithm").
+ *
+ * The aim is to get the most data off a dying disk with the fewest reads
+ * of its bad areas: read the easy parts first, in big reads, and only then
+ * come back, in ever smaller reads, for what is left around the errors.
+ * Every step only reads blocks in the state it handles and moves them to
+ * another, so a step with nothing to do ends at once and a resumed rescue
+ * can simply run all steps again:
+ *
+ *   step          reads blocks   in reads of         a good read  a failed read
+ *   DATA_FIRST    '?' used by    RS_CHUNK, forward,  '+'          '*', skip on
+ *                 a filesystem   skipping                         (growing)
+ *   COPY pass 1   '?'            RS_CHUNK, forward,  '+' (a slow  '*', skip on
+ *                                skipping            one skips)   (growing)
+ *   COPY pass 2   '?' (skipped)  RS_CHUNK, backward, '+'          '*', skip on
+ *                                skipping errors
+ *   COPY pass 3   '?'            RS_CHUNK, forward   '+'          '*'
+ *   TRIM          '*'            one sector, from    '+'          '-', stop;
+ *                                each edge inwards                rest → '/'
+ *   SCRAPE        '/'            one sector          '+'          '-'
+ *   RETRY × N     '-'            one sector (back-   '+'          '-'
+ *                                ward with reverse)
+ *
+ * Skipping: after a failed (or, in the first passes, slow) read the next
+ * read starts SKIP bytes further on; SKIP starts at RS_SKIP0, doubles after
+ * each further failure up to s->skip_max, and returns to RS_SKIP0 after a
+ * good read.  The skipped bytes stay '?' for the next pass, which comes
+ * from the other side, so most bad areas are approached from both ends.
+ * After each step the map is checkpointed (lb_rs_tick(force)); during a
+ * step every s->ckpt_ms.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rescue_int.h"
+
+#define SKIP_ERR  1     /* skip ahead after a failed read */
+#define SKIP_SLOW 2     /* ... and after a slow one */
+
+static uint64_t down(uint64_t x, uint64_t a) { return x - x % a; }
+static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+/* Reads [A, Z) and stores it ('+') or marks it FAIL_ST.  Returns RS_OK,
+ * RS_BAD or a negative errno. */
+static int read_piece(struct rs *s, uint64_t a, uint64_t z, char fail_st)
+{
+	int r = lb_rs_read(s, a, (size_t)(z - a)), e;
+
+	if (r < 0)
+		return r;
+	e = r == RS_OK ? lb_rs_store(s, a, (size_t)(z - a))
+		       : lb_rs_mark(s, a, z - a, fail_st);
+	if (!e)
+		e = lb_rs_tick(s, 0);
+	return e ? e : r;
+}
+
+/* One copy pass over the non-tried blocks of [LO, HI).  State machine of
+ * the pass: POS walks forward (or backward with REV); each turn finds the
+ * block at POS and either steps over it (not '?') or reads one chunk of
+ * it and moves POS past the chunk plus the current skip. */
+static int copy_range(struct rs *s, uint64_t lo, uint64_t hi, int rev,
+		      int skipping)
+{
+	uint64_t skip = RS_SKIP0, pos = rev ? hi : lo, a, z;
+
+	while (rev ? pos > lo : pos < hi) {
+		struct lb_rblock b = s->map.v[lb_rmap_find(&s->map,
+							    rev ? pos - 1 : pos)];
+		int r, trouble;
+
+		if (b.st != LB_RM_NONTRIED) {
+			pos = rev ? b.pos : b.pos + b.size;
+			continue;
+		}
+		a = rev ? max64(max64(b.pos, lo), down(pos - 1, RS_CHUNK)) : pos;
+		z = rev ? pos : min64(min64(b.pos + b.size, hi),
+				      down(pos, RS_CHUNK) + RS_CHUNK);
+		if ((r = read_piece(s, a, z, LB_RM_NONTRIM)) < 0)
+			return r;
+		trouble = (r == RS_BAD && (skipping & SKIP_ERR)) ||
+			  (r == RS_OK && (skipping & SKIP_SLOW) && s->last_slow);
+		if (!trouble) {
+			skip = RS_SKIP0;
+			pos = rev ? a : z;
+			continue;
+		}
+		pos = rev ? (a > lo + skip ? down(a - skip, s->sec) : lo)
+			  : z + skip;
+		skip = min64(skip * 2, s->skip_max);
+	}
+	return 0;
+}
+
+static int step_data_first(struct rs *s)
+{
+	int r = 0;
+
+	for (size_t i = 0; s->have_used && i < s->used.n && !r; i++) {
+		uint64_t lo = down(s->used.v[i].off, s->sec);
+		uint64_t hi = s->used.v[i].off + s->used.v[i].len;
+
+		hi = min64(down(hi + s->sec - 1, s->sec), s->map.size);
+		if (lo < hi)
+			r = copy_range(s, lo, hi, 0, SKIP_ERR | SKIP_SLOW);
+	}
+	return r;
+}
+
+static int step_copy1(struct rs *s)
+{
+	return copy_range(s, 0, s->map.size, 0, SKIP_ERR | SKIP_SLOW);
+}
+
+static int step_copy2(struct rs *s)
+{
+	return copy_range(s, 0, s->map.size, 1, SKIP_ERR);
+}
+
+static int step_copy3(struct rs *s)
+{
+	return copy_range(s, 0, s->map.size, 0, 0);
+}
+
+/* End of the sector that starts at A (the last one may be short). */
+static uint64_t sec_end(struct rs *s, uint64_t a)
+{
+	return min64(a + s->sec, s->map.size);
+}
+
+/* Trims one non-trimmed block [A, Z): sectors from the leading edge
+ * forward until one fails, then from the trailing edge backward until
+ * one fails; what lies between the two failures becomes non-scraped. */
+static int trim_block(struct rs *s, uint64_t a, uint64_t z)
+{
+	int r = RS_OK;
+
+	while (a < z && r == RS_OK) {
+		uint64_t e = sec_end(s, a);
+		if ((r = read_piece(s, a, e, LB_RM_BAD)) < 0)
+			return r;
+		a = e;
+	}
+	r = RS_OK;
+	while (z > a && r == RS_OK) {
+		uint64_t b = max64(down(z - 1, s->sec), a);
+		if ((r = read_piece(s, b, z, LB_RM_BAD)) < 0)
+			return r;
+		z = b;
+	}
+	return a < z ? lb_rs_mark(s, a, z - a, LB_RM_NONSCRAPE) : 0;
+}
+
+/* Reads every sector of [A, Z) once (scrape and retry). */
+static int sectors(struct rs *s, uint64_t a, uint64_t z, int rev)
+{
+	int r;
+
+	while (a < z) {
+		uint64_t p = rev ? max64(down(z - 1, s->sec), a) : a;
+		uint64_t e = rev ? z : sec_end(s, a);
+		if ((r = read_piece(s, p, e, LB_RM_BAD)) < 0)
+			return r;
+		if (rev)
+			z = p;
+		else
+			a = e;
+	}
+	return 0;
+}
+
+/* Calls FN on every block of status ST, in disk order (or backward). */
+static int each_block(struct rs *s, char st, int rev,
+		      int (*fn)(struct rs *, uint64_t, uint64_t, int))
+{
+	uint64_t pos = rev ? s->map.size : 0;
+	int r;
+
+	while (rev ? pos > 0 : pos < s->map.size) {
+		struct lb_rblock b = s->map.v[lb_rmap_find(&s->map,
+							    rev ? pos - 1 : pos)];
+		pos = rev ? b.pos : b.pos + b.size;
+		if (b.st == st && (r = fn(s, b.pos, b.pos + b.size, rev)))
+			return r;
+	}
+	return 0;
+}
+
+static int trim_fn(struct rs *s, uint64_t a, uint64_t z, int rev)
+{
+	return trim_block(s, a, z);
+}
+
+static int step_trim(struct rs *s)
+{
+	return each_block(s, LB_RM_NONTRIM, 0, trim_fn);
+}
+
+static int step_scrape(struct rs *s)
+{
+	return each_block(s, LB_RM_NONSCRAPE, 0, sectors);
+}
+
+static int step_retry(struct rs *s)
+{
+	int r = 0;
+
+	for (int k = 1; k <= s->o->retries && !r; k++) {
+		s->st->pass = k;
+		r = each_block(s, LB_RM_BAD, s->o->reverse, sectors);
+		if (!r)
+			r = lb_rs_tick(s, 1);
+	}
+	return r;
+}
+
+static const struct {
+	enum lb_phase phase;
+	int pass;
+	char map_st;            /* ddrescue's status-line character */
+	int (*run)(struct rs *s);
+} steps[] = {
+	{ LB_PHASE_RESCUE_COPY, 1, '?', step_data_first },
+	{ LB_PHASE_RESCUE_COPY, 1, '?', step_copy1 },
+	{ LB_PHASE_RESCUE_COPY, 2, '?', step_copy2 },
+	{ LB_PHASE_RESCUE_COPY, 3, '?', step_copy3 },
+	{ LB_PHASE_RESCUE_TRIM, 1, '*', step_trim },
+	{ LB_PHASE_RESCUE_SCRAPE, 1, '/', step_scrape },
+	{ LB_PHASE_RESCUE_RETRY, 1, '-', step_retry },
+};
+
+/* Runs every step in order, checkpointing at each phase change. */
+int lb_rs_run_steps(struct rs *s)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0] && !r; i++) {
+		if (s->st->phase != steps[i].phase)
+			lb_prog_begin(&s->prog, s->ctx, steps[i].phase,
+				      s->map.size);
+		s->st->phase = steps[i].phase;
+		s->st->pass = steps[i].pass;
+		s->map.cur_st = steps[i].map_st;
+		if (!(r = lb_rs_tick(s, 1)))
+			r = steps[i].run(s);
+	}
+	if (!r) {
+		s->map.cur_st = LB_RM_FINISHED;
+		s->st->phase = LB_PHASE_FINISH;
+		r = lb_rs_tick(s, 1);
+	}
+	return r;
+}

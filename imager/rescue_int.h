@@ -1,0 +1,70 @@
+/*
+ * rescue_int.h — private state shared by the rescue modules: the state
+ * machine (rescue.c), source reads, work file and checkpoints
+ * (rescue_io.c), and the final image (rescue_image.c).  Not public.
+ */
+#ifndef LB_RESCUE_INT_H
+#define LB_RESCUE_INT_H
+
+#include "dev.h"
+#include "extmap.h"
+#include "progress.h"
+#include "rescue.h"
+
+#define RS_CHUNK        (64u << 10)     /* bytes per copy read (ddrescue's
+					 * default cluster: 128 sectors) */
+#define RS_SKIP0        (64u << 10)     /* first skip after an error */
+
+/* What one read of the source gave. */
+enum rs_read { RS_OK = 0, RS_BAD = 1 };
+
+struct rs {
+	struct lb_ctx *ctx;
+	const struct lb_rescue_opts *o;
+	struct lb_dev *src;
+	int direct;             /* O_DIRECT is on for src->fd */
+	uint32_t sec;           /* logical sector, bytes */
+	int wfd;                /* the work file (raw copy) */
+	char data_path[4200], map_path[4200];
+	struct lb_rmap map;
+	uint8_t *buf;           /* RS_CHUNK bytes, 4096-aligned */
+	struct lb_rescue_stats *st, own_st;
+	struct lb_extmap used;  /* data first: bytes the filesystems use */
+	int have_used;
+	struct lb_prog prog;
+	double last_ckpt, last_prog;
+	unsigned slow_ms, ckpt_ms;
+	uint64_t skip_max;      /* bytes: the largest skip in copy passes */
+	int last_slow;          /* the last good read was slower than slow_ms */
+};
+
+double lb_rs_now(void);
+
+/* Opens the source read-only, plans the used blocks for data first,
+ * switches reads to O_DIRECT (or logs why not). */
+int lb_rs_open_source(struct rs *s);
+
+/* Reads [POS, POS+LEN) of the source into s->buf (LEN <= RS_CHUNK).
+ * Returns RS_OK, RS_BAD (a media error: the range holds a bad sector), or
+ * a negative errno for a source that is gone (-ENODEV) or cancelled. */
+int lb_rs_read(struct rs *s, uint64_t pos, size_t len);
+
+/* Stores the bytes just read at POS in the work file and marks them
+ * finished in the map. */
+int lb_rs_store(struct rs *s, uint64_t pos, size_t len);
+
+/* Marks [POS, POS+LEN) with status ST (and tells the UI). */
+int lb_rs_mark(struct rs *s, uint64_t pos, uint64_t len, char st);
+
+/* Saves the map after syncing the work file when CKPT_MS have passed
+ * (or FORCE); reports progress.  Returns 0 or a negative errno
+ * (-ECANCELED when the person asked to stop). */
+int lb_rs_tick(struct rs *s, int force);
+
+/* Refreshes s->st from the map. */
+void lb_rs_stats(struct rs *s);
+
+/* rescue.c: runs the phases (the state machine) on an open rescue. */
+int lb_rs_run_steps(struct rs *s);
+
+#endif

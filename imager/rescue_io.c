@@ -1,0 +1,248 @@
+/*
+ * rescue_io.c — the rescue's contact with the outside: reading the failing
+ * source, storing what was read in the work file, and checkpoints.
+ *
+ * Reads use O_DIRECT with a 4096-byte-aligned buffer, so the page cache
+ * neither hides an error (a cached page from an earlier read) nor widens
+ * it (readahead failing a whole window): a failed one-sector read means
+ * that sector is bad.  O_DIRECT is switched on with fcntl() on the
+ * descriptor lb_dev_open made (which also set BLKROSET); where the
+ * filesystem refuses it (tmpfs on old kernels, some FUSE mounts) the
+ * rescue goes on with cached reads and says so in the log.
+ *
+ * A checkpoint (lb_rs_tick) first fdatasyncs the work file and only then
+ * replaces the map, so the map never calls finished what is not on disk:
+ * a crash at any moment leaves a map that --resume may trust.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probe.h"
+#include "rescue_int.h"
+
+double lb_rs_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+rs_log(struct rs *s, const char *fmt, ...)
+{
+	char line[600];
+	va_list ap;
+
+	if (!s->ctx->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	s->ctx->log(line, s->ctx->user);
+}
+
+/* Data first: the used blocks of the partitions and filesystems, read
+ * through the cache before O_DIRECT is on (the probers read small,
+ * unaligned pieces).  A table or filesystem that cannot be read just
+ * means there is no plan: everything is then rescued in disk order. */
+static void plan_used(struct rs *s)
+{
+	struct lb_disk_plan plan;
+	struct lb_ctx pctx = { 0 };
+
+	if (s->o->no_data_first)
+		return;
+	if (lb_plan_used(&pctx, s->src, 0, &plan) == 0 && !plan.raw &&
+	    lb_extmap_finish(&plan.used) == 0 && plan.used.n) {
+		s->used = plan.used;
+		lb_extmap_init(&plan.used);
+		s->have_used = 1;
+	} else {
+		rs_log(s, "rescue: no used-block map (%s); rescuing in disk "
+		       "order", pctx.msg[0] ? pctx.msg : "whole disk raw");
+	}
+	lb_plan_free(&plan);
+}
+
+int lb_rs_open_source(struct rs *s)
+{
+	int fl, r;
+
+	if ((r = lb_dev_open(s->ctx, &s->o->source, LB_DEV_READ, 0, &s->src)))
+		return r;
+	s->sec = s->src->logical_sector ? s->src->logical_sector : 512;
+	if (s->sec > RS_CHUNK || s->sec & (s->sec - 1))
+		s->sec = 512;
+	plan_used(s);
+	fl = fcntl(s->src->fd, F_GETFL);
+	if (fl >= 0 && fcntl(s->src->fd, F_SETFL, fl | O_DIRECT) == 0) {
+		s->direct = 1;
+	} else {
+		rs_log(s, "rescue: warning: %s refuses O_DIRECT (%s); reads go "
+		       "through the page cache, so a bad area may look larger",
+		       s->src->path, strerror(errno));
+	}
+	return 0;
+}
+
+/* Turns O_DIRECT off after the kernel refused an aligned direct read. */
+static void direct_off(struct rs *s)
+{
+	int fl = fcntl(s->src->fd, F_GETFL);
+
+	if (fl >= 0)
+		fcntl(s->src->fd, F_SETFL, fl & ~O_DIRECT);
+	s->direct = 0;
+	rs_log(s, "rescue: warning: %s fails direct reads (EINVAL); going "
+	       "on with cached reads", s->src->path);
+}
+
+static int gone(int e)
+{
+	return e == ENODEV || e == ENXIO || e == ENOMEDIUM || e == ESHUTDOWN ||
+	       e == ENOTCONN || e == EBADF;
+}
+
+int lb_rs_read(struct rs *s, uint64_t pos, size_t len)
+{
+	double t0 = lb_rs_now(), dt;
+	int64_t n;
+
+	if (s->ctx->cancel)
+		return -ECANCELED;
+	n = lb_dev_pread(s->src, s->buf, len, pos);
+	if (n == -EINVAL && s->direct) {
+		direct_off(s);
+		n = lb_dev_pread(s->src, s->buf, len, pos);
+	}
+	dt = lb_rs_now() - t0;
+	s->st->reads++;
+	s->st->pos = pos;
+	if (n >= 0 && (size_t)n == len) {
+		s->st->last_good = lb_rs_now();
+		s->last_slow = dt * 1000.0 > (double)s->slow_ms;
+		s->st->slow_reads += (uint64_t)s->last_slow;
+		return RS_OK;
+	}
+	s->st->failed_reads++;
+	if (n < 0 && gone((int)-n)) {
+		snprintf(s->ctx->msg, sizeof s->ctx->msg, "%s stopped answering "
+			 "at byte %" PRIu64 " (LBA %" PRIu64 "): %s; the map is "
+			 "saved, reconnect it and go on with --resume",
+			 s->src->path, pos, pos / s->sec, strerror((int)-n));
+		return -ENODEV;
+	}
+	return RS_BAD;          /* EIO, EILSEQ, ENODATA, short read: media */
+}
+
+static int all_zero(const uint8_t *b, size_t n)
+{
+	return n == 0 || (b[0] == 0 && memcmp(b, b + 1, n - 1) == 0);
+}
+
+int lb_rs_store(struct rs *s, uint64_t pos, size_t len)
+{
+	size_t done = 0;
+
+	/* zeros stay holes: the work file is sparse and reads them as zeros */
+	while (!all_zero(s->buf, len) && done < len) {
+		ssize_t w = pwrite(s->wfd, s->buf + done, len - done,
+				   (off_t)(pos + done));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int e = w < 0 ? errno : ENOSPC;
+			snprintf(s->ctx->msg, sizeof s->ctx->msg, "%s: cannot "
+				 "write at byte %" PRIu64 ": %s", s->data_path,
+				 pos + done, strerror(e));
+			return -LB_ETARGET;
+		}
+		done += (size_t)w;
+	}
+	return lb_rs_mark(s, pos, len, LB_RM_FINISHED);
+}
+
+static enum lb_region_state region_of(char st)
+{
+	return st == LB_RM_FINISHED ? LB_REGION_COPIED :
+	       st == LB_RM_BAD ? LB_REGION_BAD : LB_REGION_PENDING;
+}
+
+int lb_rs_mark(struct rs *s, uint64_t pos, uint64_t len, char st)
+{
+	int r = lb_rmap_set(&s->map, pos, len, st);
+
+	if (r)
+		snprintf(s->ctx->msg, sizeof s->ctx->msg, "rescue map: %s",
+			 r == -E2BIG ? "too many separate areas" :
+			 strerror(-r));
+	else if (s->ctx->region)
+		s->ctx->region(pos, len, region_of(st), s->ctx->user);
+	return r;
+}
+
+void lb_rs_stats(struct rs *s)
+{
+	struct lb_rescue_stats *t = s->st;
+
+	t->size = s->map.size;
+	t->finished = lb_rmap_bytes(&s->map, LB_RM_FINISHED);
+	t->bad = lb_rmap_bytes(&s->map, LB_RM_BAD);
+	t->nontried = lb_rmap_bytes(&s->map, LB_RM_NONTRIED);
+	t->nontrimmed = lb_rmap_bytes(&s->map, LB_RM_NONTRIM);
+	t->nonscraped = lb_rmap_bytes(&s->map, LB_RM_NONSCRAPE);
+	t->bad_areas = lb_rmap_count(&s->map, LB_RM_BAD);
+	t->direct = s->direct;
+	t->sector = s->sec;
+}
+
+static int checkpoint(struct rs *s)
+{
+	char note[160];
+	int r;
+
+	if (fdatasync(s->wfd) < 0) {
+		snprintf(s->ctx->msg, sizeof s->ctx->msg, "%s: sync failed: %s",
+			 s->data_path, strerror(errno));
+		return -LB_ETARGET;
+	}
+	s->map.cur_pos = s->st->pos;
+	s->map.pass = s->st->pass > 0 ? s->st->pass : 1;
+	snprintf(note, sizeof note, "Source: %.120s\nPhase: %s, pass %d",
+		 s->o->source.path, lb_phase_name(s->st->phase), s->map.pass);
+	if ((r = lb_rmap_save(&s->map, s->map_path, note)) < 0) {
+		snprintf(s->ctx->msg, sizeof s->ctx->msg, "%s: cannot save the "
+			 "map: %s", s->map_path, strerror(-r));
+		return -LB_ETARGET;
+	}
+	s->last_ckpt = lb_rs_now();
+	return 0;
+}
+
+int lb_rs_tick(struct rs *s, int force)
+{
+	double now = lb_rs_now();
+	int r = 0;
+
+	if (force || (now - s->last_ckpt) * 1000.0 >= s->ckpt_ms)
+		if ((r = checkpoint(s)))
+			return r;
+	if (force || now - s->last_prog >= 0.2) {
+		lb_rs_stats(s);
+		s->last_prog = now;
+		s->prog.p.errors = s->st->bad / s->sec;
+		s->prog.p.phase = s->st->phase;
+		r = lb_prog_update(&s->prog, s->st->finished + s->st->bad,
+				   s->st->finished, force);
+	}
+	return s->ctx->cancel ? -ECANCELED : r;
+}

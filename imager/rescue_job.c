@@ -1,0 +1,245 @@
+/*
+ * rescue_job.c — lb_rescue (rescue.h): sets a rescue up, runs the state
+ * machine of rescue.c, and turns the result into the image.
+ *
+ * Where a rescue starts from, in this order:
+ *   1. IMAGE.rescue-map and IMAGE.rescue-data exist: an interrupted
+ *      rescue; only with --resume (or --import-map, which replaces the
+ *      map), its map is loaded and the work file reused;
+ *   2. IMAGE exists (a finished rescue): only with --resume; its map is
+ *      read from the image and its data written back into a new work
+ *      file, so more passes can try the bad areas again;
+ *   3. neither: a new map, all non-tried (or an imported ddrescue map,
+ *      whose finished blocks are read again since their data is not here).
+ * The source's sysfs timeouts are lowered for the reads and restored
+ * before returning, whatever happened.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rescue_int.h"
+
+static int exists(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0;
+}
+
+static int refuse(struct rs *s, int err, const char *fmt, const char *a)
+{
+	snprintf(s->ctx->msg, sizeof s->ctx->msg, fmt, a, a);
+	return err;
+}
+
+static int load_map(struct rs *s, const char *path)
+{
+	int r = lb_rmap_load(path, s->src->size, &s->map, s->ctx->msg,
+			     sizeof s->ctx->msg);
+
+	return r == -EBADMSG ? -LB_EBADIMAGE : r;
+}
+
+/* Case 2: a finished image gives back its map and its data. */
+static int from_image(struct rs *s)
+{
+	struct lb_restore_opts ro = { .image = s->o->image, .confirmed = 1,
+				      .target = { .path = s->data_path } };
+	struct lb_ctx rctx = { .cancel = 0 };
+	int r;
+
+	if ((r = lb_rescue_map_from_image(s->ctx, s->o->image, &s->map)))
+		return r;
+	if (s->map.size != s->src->size) {
+		lb_rmap_free(&s->map);
+		return refuse(s, -LB_EREFUSED, "%s holds the rescue of a "
+			      "source of another size%s", s->o->image);
+	}
+	if ((r = lb_restore(&rctx, &ro))) {
+		snprintf(s->ctx->msg, sizeof s->ctx->msg, "%s", rctx.msg);
+		lb_rmap_free(&s->map);
+	}
+	return r;
+}
+
+/* An imported map without --resume: its finished blocks are not in this
+ * image, so they are read again; its trouble spots keep their status so
+ * that they are left for the later phases. */
+static void forget_finished(struct lb_rmap *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].st == LB_RM_FINISHED)
+			m->v[i].st = LB_RM_NONTRIED;
+	/* re-merge neighbours that now share a status */
+	for (size_t i = 0; i + 1 < m->n;) {
+		if (m->v[i].st == m->v[i + 1].st) {
+			m->v[i].size += m->v[i + 1].size;
+			memmove(&m->v[i + 1], &m->v[i + 2],
+				(m->n - i - 2) * sizeof m->v[0]);
+			m->n--;
+		} else {
+			i++;
+		}
+	}
+}
+
+static int prepare_map(struct rs *s)
+{
+	const struct lb_rescue_opts *o = s->o;
+	int work = exists(s->map_path) && exists(s->data_path), r;
+
+	if (work && !o->resume && !o->import_map)
+		return refuse(s, -EEXIST, "an interrupted rescue into %s "
+			      "exists (%s.rescue-map): go on with --resume",
+			      o->image);
+	if (!work && exists(o->image) && !o->resume)
+		return refuse(s, -EEXIST, "%s exists; --resume tries its bad "
+			      "areas again (%s)", o->image);
+	if (!work && !exists(o->image) && o->resume)
+		return refuse(s, -ENOENT, "nothing to resume: neither %s nor "
+			      "its rescue map exists%s", o->image);
+	if (o->import_map) {
+		if ((r = load_map(s, o->import_map)))
+			return r;
+		if (!o->resume)
+			forget_finished(&s->map);
+		return 0;
+	}
+	if (work)
+		return load_map(s, s->map_path);
+	if (o->resume)
+		return from_image(s);
+	return lb_rmap_init(&s->map, s->src->size);
+}
+
+static int open_work(struct rs *s)
+{
+	struct stat st;
+
+	s->wfd = open(s->data_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (s->wfd < 0 || fstat(s->wfd, &st) < 0 ||
+	    ((uint64_t)st.st_size != s->map.size &&
+	     ftruncate(s->wfd, (off_t)s->map.size) < 0)) {
+		snprintf(s->ctx->msg, sizeof s->ctx->msg, "%.300s: cannot "
+			 "create the rescue work file: %s", s->data_path,
+			 strerror(errno));
+		return -LB_ETARGET;
+	}
+	return 0;
+}
+
+static int setup(struct rs *s)
+{
+	uint64_t size;
+	int r;
+
+	if ((r = lb_rs_open_source(s)))
+		return r;
+	size = s->src->size;
+	s->skip_max = size / 100 / s->sec * s->sec;
+	if (s->skip_max < RS_SKIP0)
+		s->skip_max = RS_SKIP0;
+	if (s->skip_max > (1u << 30))
+		s->skip_max = 1u << 30;
+	if (posix_memalign((void **)&s->buf, 4096, RS_CHUNK))
+		return -ENOMEM;
+	if ((r = prepare_map(s)))
+		return r;
+	return open_work(s);
+}
+
+static void teardown(struct rs *s)
+{
+	if (s->wfd >= 0)
+		close(s->wfd);
+	lb_dev_close(s->src);
+	lb_rmap_free(&s->map);
+	lb_extmap_free(&s->used);
+	free(s->buf);
+}
+
+/* The comment stored with the map: source, counts, and one line
+ * "bad file: [partition N, fstype] PATH (B bytes unreadable)" per file
+ * that touches a byte not rescued. */
+static char *final_comment(struct rs *s)
+{
+	struct lb_bad_file *v = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int n = 0;
+
+	if (!f)
+		return NULL;
+	fprintf(f, "Rescue of %s by Lifeboat %s\n", s->o->source.path,
+		LB_VERSION);
+	if (s->st->finished < s->map.size)
+		n = lb_rescue_bad_files(s->ctx, s->data_path, &s->map, &v);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "bad file: [partition %u, %s] %s (%" PRIu64 " bytes "
+			"unreadable)\n", v[i].part, v[i].fstype, v[i].path,
+			v[i].bad_bytes);
+	free(v);
+	fclose(f);
+	return text;
+}
+
+static int finish(struct rs *s)
+{
+	char *comment;
+	int r;
+
+	lb_rs_stats(s);
+	close(s->wfd);
+	s->wfd = -1;
+	comment = final_comment(s);
+	r = lb_rescue_write_image(s->ctx, s->data_path, s->o->image, &s->map,
+				  s->src, s->o->compress, comment);
+	free(comment);
+	if (!r) {
+		unlink(s->data_path);
+		unlink(s->map_path);
+	}
+	return r;
+}
+
+int lb_rescue(struct lb_ctx *ctx, const struct lb_rescue_opts *o)
+{
+	struct rs s = { .ctx = ctx, .o = o, .wfd = -1 };
+	struct lb_sysfs_saved saved = { .dir = "" };
+	int r;
+
+	ctx->msg[0] = 0;
+	s.st = o->stats ? o->stats : &s.own_st;
+	memset(s.st, 0, sizeof *s.st);
+	s.st->started = s.st->last_good = lb_rs_now();
+	s.slow_ms = o->slow_ms ? o->slow_ms : 1000;
+	s.ckpt_ms = o->checkpoint_ms ? o->checkpoint_ms : 3000;
+	lb_extmap_init(&s.used);
+	snprintf(s.data_path, sizeof s.data_path, "%s.rescue-data", o->image);
+	snprintf(s.map_path, sizeof s.map_path, "%s.rescue-map", o->image);
+	if (!(r = setup(&s))) {
+		if (o->live_map)
+			*o->live_map = &s.map;
+		if (!o->keep_timeouts)
+			lb_sysfs_lower_timeouts(ctx, s.src->path, 5, 5, &saved);
+		lb_prog_begin(&s.prog, ctx, LB_PHASE_RESCUE_COPY, s.map.size);
+		r = lb_rs_run_steps(&s);
+		lb_sysfs_restore_timeouts(ctx, &saved);
+		if (!r)
+			r = finish(&s);
+		else if (s.wfd >= 0 && r != -LB_ETARGET)
+			lb_rs_tick(&s, 1);      /* the last good checkpoint */
+		if (o->live_map)
+			*o->live_map = NULL;
+	}
+	lb_rs_stats(&s);
+	teardown(&s);
+	return r;
+}
