@@ -62,23 +62,29 @@ const struct cli_cmd cli_cmds[] = {
 "                        less than the most the image may need\n"
 "Sizes take K, M, G, T suffixes (powers of 1024).\n" },
 { "restore", cli_restore,
-  "restore IMAGE TARGET [--yes] [--verify] [--threads N]\n"
-  "       [--partition N | --offset B --length B]",
+  "restore IMAGE TARGET [--yes] [--verify] [--threads N] [--grow-last]\n"
+  "       [--new-ids] [--partition N | --offset B --length B]",
 "Writes the disk held in IMAGE (a Lifeboat or any qcow2 image, or the first\n"
 "piece of a split set) onto TARGET, a disk or a regular file.  A missing\n"
 "file is created sparse at the image's size.  TARGET is refused when it is\n"
 "mounted (or any partition of it), in use, holds the Lifeboat medium,\n"
 "holds IMAGE, or is too small.  Everything on TARGET is overwritten.\n"
+"A smaller disk is fine when every partition of the image fits on it; on a\n"
+"different-size disk the GPT backup is moved to the new end.\n"
 "  --yes             do not ask; without it, on a terminal you type the\n"
 "                    target's device name, and without a terminal the job\n"
 "                    is refused (exit 3)\n"
 "  --verify          read TARGET back afterwards and compare\n"
 "  --threads N       decompression threads\n"
 "  --partition N     write into partition N of TARGET's partition table\n"
-"  --offset B --length B  write into this byte range of TARGET\n" },
+"  --offset B --length B  write into this byte range of TARGET\n"
+"  --grow-last       grow the last partition's table entry to the end of a\n"
+"                    larger TARGET (its filesystem is not resized)\n"
+"  --new-ids         give the copy new disk/partition GUIDs and MBR\n"
+"                    signature, so both disks can be attached at once\n" },
 { "clone", cli_clone,
   "clone SOURCE TARGET [--yes] [--verify] [--force] [--threads N]\n"
-  "       [--partition N | --offset B --length B]",
+  "       [--grow-last] [--new-ids] [--partition N | --offset B --length B]",
 "Copies SOURCE byte for byte onto TARGET (disks, partitions or files).\n"
 "Reading and writing overlap; zero areas become holes in a file target or\n"
 "BLKZEROOUT on a device.  The source is only read.  TARGET is checked as\n"
@@ -88,7 +94,8 @@ const struct cli_cmd cli_cmds[] = {
 "                    names the first differing byte (exit 7)\n"
 "  --force           go on although SOURCE is mounted read-write\n"
 "  --partition N     clone only partition N of SOURCE\n"
-"  --offset B --length B  clone only this byte range of SOURCE\n" },
+"  --offset B --length B  clone only this byte range of SOURCE\n"
+"  --grow-last, --new-ids  as for restore\n" },
 { "verify", cli_verify, "verify IMAGE [--against DEVICE] [--threads N]",
 "Checks that IMAGE is complete and that every cluster matches the checksum\n"
 "stored when it was written; names the first bad cluster.  With --against,\n"

@@ -16,7 +16,8 @@
 
 enum { OPT_COMPRESS = 256, OPT_LEVEL, OPT_CLUSTER, OPT_SPLIT, OPT_THREADS,
        OPT_PART, OPT_OFFSET, OPT_LENGTH, OPT_FORCE, OPT_YES, OPT_VERIFY,
-       OPT_HELP, OPT_AGAINST, OPT_JSON, OPT_RAW, OPT_NOSPACE };
+       OPT_HELP, OPT_AGAINST, OPT_JSON, OPT_RAW, OPT_NOSPACE, OPT_GROW,
+       OPT_NEWIDS };
 
 static const struct option job_opts[] = {
 	{ "compress", required_argument, 0, OPT_COMPRESS },
@@ -34,14 +35,16 @@ static const struct option job_opts[] = {
 	{ "json", no_argument, 0, OPT_JSON },
 	{ "raw", no_argument, 0, OPT_RAW },
 	{ "no-space-check", no_argument, 0, OPT_NOSPACE },
+	{ "grow-last", no_argument, 0, OPT_GROW },
+	{ "new-ids", no_argument, 0, OPT_NEWIDS },
 	{ "help", no_argument, 0, OPT_HELP },
 	{ 0, 0, 0, 0 },
 };
 
 /* Letters naming the OPT_* values ('a' + OPT - 256) a command accepts. */
 #define ALLOW_BACKUP  "abcdefghiop"     /* compress..force, raw, no-space */
-#define ALLOW_RESTORE "efghjk"          /* threads, span, yes, verify */
-#define ALLOW_CLONE   "efghijk"         /* threads, span, force, yes, verify */
+#define ALLOW_RESTORE "efghjkqr"        /* threads, span, yes, verify, pt */
+#define ALLOW_CLONE   "efghijkqr"       /* ... force, yes, verify, pt */
 #define ALLOW_VERIFY  "em"              /* threads, against */
 #define ALLOW_INFO    "n"               /* json */
 
@@ -52,6 +55,7 @@ struct job_args {
 	int npos;
 	enum lb_compress compress;
 	int level, threads, force, yes, verify, json, help, raw, nospace;
+	int grow_last, new_ids;
 	long part;
 	uint64_t cluster, split;
 	const char *offset, *length, *against;
@@ -93,6 +97,8 @@ static int take(struct job_args *a, int c, const char *arg)
 	case OPT_JSON: a->json = 1; return 0;
 	case OPT_RAW: a->raw = 1; return 0;
 	case OPT_NOSPACE: a->nospace = 1; return 0;
+	case OPT_GROW: a->grow_last = 1; return 0;
+	case OPT_NEWIDS: a->new_ids = 1; return 0;
 	case OPT_HELP: a->help = 1; return 0;
 	}
 	return cli_usage_error(a->cmd, "unknown option");
@@ -209,8 +215,9 @@ int cli_restore(int argc, char **argv)
 	cli_ctx_init(&ctx);
 	if ((r = lb_image_info(&ctx, o.image, &info)) < 0)
 		return cli_fail("restore", &ctx, r);
-	r = lb_check_target(&ctx, o.target.path,
-			    o.target.offset + info.virtual_size, o.image);
+	/* Size is left to lb_restore: a smaller disk may hold every
+	 * partition (C001).  Here: mounted, in use, medium, holds IMAGE. */
+	r = lb_check_target(&ctx, o.target.path, 0, o.image);
 	if (r < 0)
 		return cli_fail("restore", &ctx, r);
 	if ((r = cli_confirm("restore", o.target.path, info.virtual_size, a.yes)))
@@ -218,6 +225,8 @@ int cli_restore(int argc, char **argv)
 	o.confirmed = 1;
 	o.threads = a.threads;
 	o.verify_after = a.verify;
+	o.grow_last = a.grow_last;
+	o.new_ids = a.new_ids;
 	if ((r = lb_restore(&ctx, &o)) < 0)
 		return cli_fail("restore", &ctx, r);
 	done_line("restore", o.image, o.target.path, info.virtual_size, a.verify);
@@ -241,7 +250,7 @@ int cli_clone(int argc, char **argv)
 	cli_ctx_init(&ctx);
 	if ((r = lb_check_source(&ctx, o.source.path, a.force)) < 0 ||
 	    (r = source_size(&ctx, &o.source, &size)) < 0 ||
-	    (r = lb_check_target(&ctx, o.target.path, size, o.source.path)) < 0)
+	    (r = lb_check_target(&ctx, o.target.path, 0, o.source.path)) < 0)
 		return cli_fail("clone", &ctx, r);
 	if ((r = cli_confirm("clone", o.target.path, size, a.yes)))
 		return r;
@@ -249,6 +258,8 @@ int cli_clone(int argc, char **argv)
 	o.force = a.force;
 	o.threads = a.threads;
 	o.verify_after = a.verify;
+	o.grow_last = a.grow_last;
+	o.new_ids = a.new_ids;
 	if ((r = lb_clone(&ctx, &o)) < 0)
 		return cli_fail("clone", &ctx, r);
 	done_line("clone", o.source.path, o.target.path, size, a.verify);
