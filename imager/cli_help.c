@@ -129,6 +129,9 @@ const struct cli_cmd cli_cmds[] = {
 "  --slow-ms N        first pass: skip past reads slower than N ms and come\n"
 "                     back later (default 1000; 0: never)\n"
 "  --no-data-first    do not rescue the filesystems' used blocks first\n"
+"  --keep-timeouts    leave the disk's sysfs command timeouts as they are\n"
+"                     (by default lowered to 5 s for the rescue)\n"
+"  --checkpoint-ms N  save the map every N ms (default 3000)\n"
 "Exit 0 when every phase ran (bad sectors are reported, not an error),\n"
 "4 when the source stopped answering, 8 when cancelled (--resume goes on).\n" },
 { 0, 0, 0, 0 },

@@ -21,7 +21,8 @@
 #include "rescue.h"
 
 enum { O_RESUME = 300, O_EXPORT, O_IMPORT, O_RETRIES, O_REVERSE, O_SLOW,
-       O_NODATA, O_COMPRESS, O_HELP, O_PART, O_OFFSET, O_LENGTH, O_KEEPTO };
+       O_NODATA, O_COMPRESS, O_HELP, O_PART, O_OFFSET, O_LENGTH, O_KEEPTO,
+       O_CKPT };
 
 static const struct option opts[] = {
 	{ "resume", no_argument, 0, O_RESUME },
@@ -32,6 +33,7 @@ static const struct option opts[] = {
 	{ "slow-ms", required_argument, 0, O_SLOW },
 	{ "no-data-first", no_argument, 0, O_NODATA },
 	{ "keep-timeouts", no_argument, 0, O_KEEPTO },
+	{ "checkpoint-ms", required_argument, 0, O_CKPT },
 	{ "compress", required_argument, 0, O_COMPRESS },
 	{ "partition", required_argument, 0, O_PART },
 	{ "offset", required_argument, 0, O_OFFSET },
@@ -68,6 +70,12 @@ static int take(struct rargs *a, int c, const char *arg)
 			return cli_usage_error("rescue", "--slow-ms takes "
 					       "milliseconds, 0 for never");
 		a->o.slow_ms = v ? (unsigned)v : UINT32_MAX;
+		return 0;
+	case O_CKPT:
+		if (cli_parse_int(arg, 1, 3600000, &v))
+			return cli_usage_error("rescue", "--checkpoint-ms takes "
+					       "1..3600000");
+		a->o.checkpoint_ms = (unsigned)v;
 		return 0;
 	case O_PART:
 		if (cli_parse_int(arg, 1, 256, &v))

@@ -16,11 +16,18 @@
  * a counterfeit-capacity card (case C007): it still reports its full size,
  * but byte positions at or past BYTES (counted from the start of the
  * underlying device) land on position % BYTES, overwriting earlier data.
+ *
+ * Slow reads (also test-only; added for the rescue tests): with
+ * LIFEBOAT_FAULT_DELAY_MS=N every read sleeps N ms first; with
+ * LIFEBOAT_FAULT_SLOW=POS+LEN@MS a read touching bytes [POS, POS+LEN) of
+ * the underlying file sleeps MS ms (a slow area, as a weak disk has).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dev_backend.h"
 
@@ -31,6 +38,9 @@ struct fault_range { uint64_t pos, size; };
 struct fault {
 	struct lb_dev *inner;
 	uint64_t alias;         /* real capacity in bytes, 0: none */
+	unsigned delay_ms;      /* every read sleeps this long */
+	uint64_t slow_pos, slow_len;    /* reads touching this range ... */
+	unsigned slow_ms;       /* ... sleep this long */
 	size_t n;
 	struct fault_range r[];
 };
@@ -80,10 +90,24 @@ static int64_t aliased(struct lb_dev *d, void *buf, size_t len, uint64_t off,
 	return (int64_t)len;
 }
 
+static void sleep_ms(unsigned ms)
+{
+	struct timespec t = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (ms && nanosleep(&t, &t) < 0)
+		;
+}
+
 static int64_t fault_pread(struct lb_dev *d, void *buf, size_t len,
 			   uint64_t off)
 {
 	struct fault *f = d->priv;
+	uint64_t a = d->base + off;
+
+	sleep_ms(f->delay_ms);
+	if (f->slow_len && a < f->slow_pos + f->slow_len &&
+	    f->slow_pos < a + len)
+		sleep_ms(f->slow_ms);
 
 	if (is_bad(d, off, len))
 		return -EIO;
@@ -205,6 +229,14 @@ int lb_dev_fault_wrap(struct lb_ctx *ctx, const char *map, uint64_t alias,
 	d->ro_was_set = 0;
 	f->inner = inner;
 	f->alias = alias;
+	if (getenv("LIFEBOAT_FAULT_DELAY_MS"))
+		f->delay_ms = (unsigned)strtoul(getenv("LIFEBOAT_FAULT_DELAY_MS"),
+						NULL, 0);
+	if (getenv("LIFEBOAT_FAULT_SLOW") &&
+	    sscanf(getenv("LIFEBOAT_FAULT_SLOW"), "%" SCNi64 "+%" SCNi64 "@%u",
+		   (int64_t *)&f->slow_pos, (int64_t *)&f->slow_len,
+		   &f->slow_ms) != 3)
+		f->slow_len = 0;
 	*out = d;
 	return 0;
 }
