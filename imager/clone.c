@@ -33,6 +33,7 @@
 #include "copy_pipe.h"
 #include "dev_backend.h"
 #include "lifeboat.h"
+#include "pt.h"
 
 #define ZERO_BLOCK (64u << 10)
 
@@ -350,12 +351,18 @@ int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 {
 	struct lb_dev *s = NULL, *t = NULL;
 	struct meter m = { .ctx = ctx };
-	uint64_t *hash = NULL;
+	uint64_t *hash = NULL, need;
 	int r;
 
 	ctx->msg[0] = 0;
 	if ((r = open_source(ctx, o, &s)) < 0)
 		return r;
+	/* pt.h: a smaller target is fine when every partition fits (C001);
+	 * then only the bytes it holds are copied and compared */
+	need = s->size;
+	if ((r = lb_pt_clone_fit(ctx, s, &o->target, &need)) < 0)
+		goto out;
+	s->size = need;
 	if ((r = open_target(ctx, o, s->size, &t)) < 0)
 		goto out;
 	if (o->verify_after &&
@@ -368,6 +375,8 @@ int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 		r = finish(ctx, t, &m);
 	if (r == 0 && hash)
 		r = verify_all(ctx, s, t, hash, &m);
+	if (r == 0 && !o->target.offset)   /* GPT backup at the end (pt.h) */
+		r = lb_pt_after_write(ctx, t, o->grow_last, o->new_ids);
 	if (r == 0) {
 		m.p.phase = LB_PHASE_DONE;
 		m.p.done = m.p.total;

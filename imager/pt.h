@@ -114,6 +114,10 @@ struct lb_span;
 int lb_pt_restore_fit(struct lb_ctx *ctx, struct lb_imgr *r,
 		      const struct lb_span *target, uint64_t *need);
 
+/* The same for lb_clone, with the table read from the source device. */
+int lb_pt_clone_fit(struct lb_ctx *ctx, struct lb_dev *src,
+		    const struct lb_span *target, uint64_t *need);
+
 /* For restore and clone, after writing a whole disk: lb_pt_fixup_for_target
  * with these options; what was done goes to ctx->log. */
 int lb_pt_after_write(struct lb_ctx *ctx, struct lb_dev *dev, int grow_last,

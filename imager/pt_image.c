@@ -115,45 +115,80 @@ static void say(struct lb_ctx *ctx, const char *text)
 		ctx->log(text, ctx->user);
 }
 
-int lb_pt_restore_fit(struct lb_ctx *ctx, struct lb_imgr *r,
-		      const struct lb_span *target, uint64_t *need)
+/* Bytes a whole-disk TARGET holds; UINT64_MAX for a file that grows, 0
+ * for a partition (offset != 0: no table to check). */
+static uint64_t target_have(struct lb_ctx *ctx, const struct lb_span *target)
 {
 	struct lb_dev *d = NULL;
-	struct lb_pt *pt;
-	uint64_t have = target->length;
-	char line[512];
-	int e;
+	uint64_t have;
 
 	if (target->offset)
-		return 0;               /* a partition, not a whole disk */
-	if (!have) {
-		if (lb_dev_open(ctx, target, LB_DEV_READ, 0, &d)) {
-			ctx->msg[0] = 0;        /* a new file: it grows */
-			return 0;
-		}
-		have = d->is_block ? d->size : UINT64_MAX;
-		lb_dev_close(d);
+		return 0;
+	if (target->length)
+		return target->length;
+	if (lb_dev_open(ctx, target, LB_DEV_READ, 0, &d)) {
+		ctx->msg[0] = 0;        /* a new file: it grows */
+		return UINT64_MAX;
 	}
-	if (have >= *need || !(pt = malloc(sizeof(*pt))))
-		return have >= *need ? 0 : -ENOMEM;
-	if ((e = lb_pt_read_image(ctx, r, pt)) || pt->kind == LB_PT_NONE || pt->raw) {
-		free(pt);
-		return e;               /* the caller refuses by size alone */
-	}
+	have = d->is_block ? d->size : UINT64_MAX;
+	lb_dev_close(d);
+	return have;
+}
+
+/* The fit decision once PT (of a source of TOTAL bytes) is known. */
+static int fit(struct lb_ctx *ctx, const struct lb_pt *pt, const char *path,
+	       uint64_t have, uint64_t total, uint64_t *need)
+{
+	char line[512];
+
+	if (pt->kind == LB_PT_NONE || pt->raw)
+		return 0;               /* the caller refuses by size alone */
 	if (lb_pt_check_fit(ctx, pt, have)) {
 		snprintf(line, sizeof(line), "%s", ctx->msg);
 		snprintf(ctx->msg, sizeof(ctx->msg), "refusing to write %.80s, nothing was written: %.360s",
-			 target->path, line);
-		free(pt);
+			 path, line);
 		return -LB_EREFUSED;
 	}
 	*need = have / pt->sector * pt->sector;
-	snprintf(line, sizeof(line), "target is smaller than the image (%llu < %llu bytes) but every partition fits: writing the first %llu bytes, then a new GPT backup at the end",
-		 (unsigned long long)have, (unsigned long long)r->h.size,
+	snprintf(line, sizeof(line), "target is smaller than the source (%llu < %llu bytes) but every partition fits: writing the first %llu bytes, then a new GPT backup at the end",
+		 (unsigned long long)have, (unsigned long long)total,
 		 (unsigned long long)*need);
 	say(ctx, line);
-	free(pt);
 	return 0;
+}
+
+int lb_pt_restore_fit(struct lb_ctx *ctx, struct lb_imgr *r,
+		      const struct lb_span *target, uint64_t *need)
+{
+	uint64_t have = target_have(ctx, target);
+	struct lb_pt *pt;
+	int e;
+
+	if (!have || have >= *need)
+		return 0;
+	if (!(pt = malloc(sizeof(*pt))))
+		return -ENOMEM;
+	if (!(e = lb_pt_read_image(ctx, r, pt)))
+		e = fit(ctx, pt, target->path, have, *need, need);
+	free(pt);
+	return e;
+}
+
+int lb_pt_clone_fit(struct lb_ctx *ctx, struct lb_dev *src,
+		    const struct lb_span *target, uint64_t *need)
+{
+	uint64_t have = target_have(ctx, target);
+	struct lb_pt *pt;
+	int e;
+
+	if (!have || have >= *need)
+		return 0;
+	if (!(pt = malloc(sizeof(*pt))))
+		return -ENOMEM;
+	if (!(e = lb_pt_read(ctx, src, pt)))
+		e = fit(ctx, pt, target->path, have, *need, need);
+	free(pt);
+	return e;
 }
 
 int lb_pt_after_write(struct lb_ctx *ctx, struct lb_dev *dev, int grow_last,
