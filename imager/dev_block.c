@@ -19,9 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dev_backend.h"
+#include "devices_sys.h"
 
 static int block_zero(struct lb_dev *d, uint64_t off, uint64_t len)
 {
@@ -82,12 +84,18 @@ static const struct lb_dev_ops block_ops = {
 };
 
 /* Marks a source read-only in the kernel for the job (rule 1).  Without
- * CAP_SYS_ADMIN the ioctl fails; O_RDONLY still keeps us from writing. */
+ * CAP_SYS_ADMIN the ioctl fails; O_RDONLY still keeps us from writing.
+ * A source that a filesystem mounted read-write, swap or dm/md still
+ * writes through (a backup with --force) is left alone: the flag would
+ * make the kernel's own writes fail under a running system. */
 static void set_readonly(struct lb_dev *d)
 {
 	int ro = 0, one = 1;
+	struct stat st;
 
 	if (ioctl(d->fd, BLKROGET, &ro) < 0 || ro)
+		return;
+	if (fstat(d->fd, &st) == 0 && lb_sys_written_by_kernel(st.st_rdev))
 		return;
 	if (ioctl(d->fd, BLKROSET, &one) == 0)
 		d->ro_was_set = 1;

@@ -219,6 +219,24 @@ int lb_sys_holder(const char *name, char *holder)
 	return found;
 }
 
+int lb_sys_written_by_kernel(dev_t dev)
+{
+	struct lb_diskset *set = malloc(sizeof *set);
+	char name[64], holder[64];
+	int rw = 0, hit = 0;
+
+	if (!set || lb_sys_name(dev, name) < 0 || lb_sys_diskset(name, set) < 0) {
+		free(set);
+		return 0;
+	}
+	for (size_t i = 0; i < set->n && !hit; i++)
+		hit = (lb_sys_mounted(set->d[i].dev, NULL, 0, &rw) && rw) ||
+		      lb_sys_swap(set->d[i].dev) ||
+		      lb_sys_holder(set->d[i].name, holder);
+	free(set);
+	return hit;
+}
+
 int lb_sys_loop_backing(const char *name, char *path, size_t n)
 {
 	if (strncmp(name, "loop", 4) != 0)

@@ -49,6 +49,10 @@ int lb_sys_swap(dev_t dev);
 /* Returns 1 and the first holder's name (HOLDER[64]) when sysfs lists a
  * holder (dm, md, ...) of NAME. */
 int lb_sys_holder(const char *name, char *holder);
+/* Returns 1 when block device DEV, or any partition of it, is mounted
+ * read-write, an active swap area or held (dm, md): something the kernel
+ * itself writes through, so that it must not be marked read-only. */
+int lb_sys_written_by_kernel(dev_t dev);
 /* For a loop device NAME, its backing file into PATH[N]; -ENOENT if none. */
 int lb_sys_loop_backing(const char *name, char *path, size_t n);
 

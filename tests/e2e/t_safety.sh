@@ -118,3 +118,22 @@ d9=$(attach "$T/src.img"); before=$(sha "$d9"); ro=$(blockdev --getro "$d9")
 if "$LIFEBOAT" backup "$d9" "$T/b9.qcow2" >/dev/null 2>&1 && [ "$(sha "$d9")" = "$before" ] && [ "$(blockdev --getro "$d9")" = "$ro" ]; then
 	pass "backup leaves the source device's bytes and read-only flag as they were"
 else fail "backup leaves the source device's bytes and read-only flag as they were"; fi
+
+# 10. BLKROSET during a job: set on an idle source, never on a source that
+# a filesystem mounted read-write still writes through (--force)
+ro_samples() {   # ro_samples DEV CMD...: runs CMD in the background, samples --getro
+	local dev=$1; shift
+	"$@" >/dev/null 2>&1 </dev/null & local job=$! s=
+	while kill -0 $job 2>/dev/null; do s+=$(blockdev --getro "$dev"); sleep 0.02; done
+	wait $job; echo "$s"
+}
+truncate -s 8G "$T/s10.img"; mkfs.ext4 -q -F "$T/s10.img"
+d10=$(attach "$T/s10.img")
+s=$(ro_samples "$d10" "$LIFEBOAT" clone "$d10" "$T/c10.img" --yes)
+if [[ $s == *1* ]] && [ "$(blockdev --getro "$d10")" = 0 ]; then pass "an idle source is read-only in the kernel during the job, writable after"
+else fail "an idle source is read-only in the kernel during the job, writable after" "samples '$s'"; fi
+rm -f "$T/c10.img"
+mkdir -p "$T/m10" && mount "$d10" "$T/m10" && on_exit "umount $T/m10"
+s=$(ro_samples "$d10" "$LIFEBOAT" clone "$d10" "$T/c10.img" --yes --force)
+if [ -n "$s" ] && [[ $s != *1* ]]; then pass "a source mounted read-write (--force) is never marked read-only under the filesystem"
+else fail "a source mounted read-write (--force) is never marked read-only under the filesystem" "samples '$s'"; fi
