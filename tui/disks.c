@@ -1,10 +1,12 @@
 /*
  * disks.c — the machine's disks as the screens show them.  The list comes
  * from lb_list_devices(); the TUI keeps its own deep copy so that it can
- * add entries.  LIFEBOAT_TUI_DEVICES (paths separated by spaces or colons)
+ * add entries.  LIFEBOAT_TUI_DEVICES (paths separated by spaces or commas)
  * narrows the list to those devices, in that order, and lets a regular
  * file stand in for a disk ("file-backed disk") — tests use it so that the
- * screen shows only their own loop devices and files.
+ * screen shows only their own loop devices and files.  A file named as
+ * "fault:PATH" is passed to the engine as is, so that tests can slow or
+ * fail its reads with the engine's test-only fault backend (dev_fault.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,12 +33,13 @@ static void copy_dev(struct lb_device *dst, const struct lb_device *src)
 static int file_dev(struct lb_device *d, const char *path)
 {
 	struct stat st;
-	const char *base = strrchr(path, '/');
+	const char *file = strncmp(path, "fault:", 6) ? path : path + 6;
+	const char *base = strrchr(file, '/');
 
-	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+	if (stat(file, &st) != 0 || !S_ISREG(st.st_mode))
 		return -1;
 	memset(d, 0, sizeof *d);
-	snprintf(d->name, sizeof d->name, "%s", base ? base + 1 : path);
+	snprintf(d->name, sizeof d->name, "%s", base ? base + 1 : file);
 	snprintf(d->path, sizeof d->path, "%s", path);
 	snprintf(d->model, sizeof d->model, "disk image file");
 	snprintf(d->transport, sizeof d->transport, "file");
@@ -53,8 +56,8 @@ static int add_wanted(struct tui_disks *d, struct lb_device *all, int n,
 
 	if (!list)
 		return -ENOMEM;
-	for (char *p = strtok_r(list, " :,", &save); p;
-	     p = strtok_r(NULL, " :,", &save)) {
+	for (char *p = strtok_r(list, " ,", &save); p;
+	     p = strtok_r(NULL, " ,", &save)) {
 		int found = 0;
 		for (int i = 0; i < n && !found; i++)
 			if (!strcmp(all[i].path, p) || !strcmp(all[i].name, p)) {
