@@ -3,9 +3,11 @@
  *
  * State under one mutex: a stack of free job indexes, a FIFO of submitted
  * ones, and a table of finished ones keyed by sequence number modulo the
- * pool size (at most njobs are in flight, so keys never collide).  One
- * condition variable is broadcast on every change; the thread counts are
- * small, so the simplicity is worth the extra wake-ups.  After an error,
+ * pool size (at most njobs are in flight, so keys never collide).  Each
+ * kind of waiter has its own condition variable and is signalled, not
+ * broadcast, so a 1 MiB job costs a handful of wake-ups (a thundering herd
+ * of broadcasts cost more system time than the work on a sparse disk).
+ * Errors and the close broadcast to everyone.  After an error,
  * jobs still flow to the writer, which drops them, so nothing waits forever.
  */
 #include <errno.h>
@@ -21,7 +23,9 @@
 struct lb_pipe {
 	struct lb_pipe_cfg c;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv_work;         /* workers: a job was submitted */
+	pthread_cond_t cv_write;        /* writer: a job was finished */
+	pthread_cond_t cv_free;         /* producer: a job was freed */
 	int *freev, nfree;
 	int *todo, todo_head, todo_n;
 	int *done;              /* by seq % njobs: job index or -1 */
@@ -38,19 +42,26 @@ int lb_cpu_count(void)
 	return n < 1 ? 1 : n > 256 ? 256 : (int)n;
 }
 
+static void wake_all(struct lb_pipe *p)
+{
+	pthread_cond_broadcast(&p->cv_work);
+	pthread_cond_broadcast(&p->cv_write);
+	pthread_cond_broadcast(&p->cv_free);
+}
+
 static void fail_locked(struct lb_pipe *p, int err, const char *msg)
 {
 	if (!p->err) {
 		p->err = err;
 		snprintf(p->msg, sizeof p->msg, "%s", msg);
 	}
+	wake_all(p);
 }
 
 void lb_pipe_fail(struct lb_pipe *p, int err, const char *msg)
 {
 	pthread_mutex_lock(&p->mu);
 	fail_locked(p, err, msg);
-	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -65,7 +76,7 @@ static void *worker_main(void *arg)
 		fail_locked(p, -ENOMEM, "out of memory");
 	for (;;) {
 		while (!p->todo_n && !p->closing)
-			pthread_cond_wait(&p->cv, &p->mu);
+			pthread_cond_wait(&p->cv_work, &p->mu);
 		if (!p->todo_n)
 			break;
 		int j = p->todo[p->todo_head];
@@ -78,7 +89,8 @@ static void *worker_main(void *arg)
 		if (r)
 			fail_locked(p, r, msg);
 		p->done[p->seq[j] % (uint64_t)p->c.njobs] = j;
-		pthread_cond_broadcast(&p->cv);
+		if (p->seq[j] == p->next_write)
+			pthread_cond_signal(&p->cv_write);
 	}
 	pthread_mutex_unlock(&p->mu);
 	if (ws && p->c.wstate_free)
@@ -95,7 +107,7 @@ static void *writer_main(void *arg)
 	for (;;) {
 		int *slot = &p->done[p->next_write % (uint64_t)p->c.njobs];
 		while (*slot < 0 && !(p->closing && p->next_write == p->next_seq))
-			pthread_cond_wait(&p->cv, &p->mu);
+			pthread_cond_wait(&p->cv_write, &p->mu);
 		if (*slot < 0)
 			break;
 		int j = *slot, skip = p->err != 0;
@@ -107,7 +119,7 @@ static void *writer_main(void *arg)
 			fail_locked(p, r, msg);
 		p->next_write++;
 		p->freev[p->nfree++] = j;
-		pthread_cond_broadcast(&p->cv);
+		pthread_cond_signal(&p->cv_free);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -136,7 +148,9 @@ static void free_pipe(struct lb_pipe *p)
 {
 	free(p->freev); free(p->todo); free(p->done); free(p->seq); free(p->th);
 	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv);
+	pthread_cond_destroy(&p->cv_work);
+	pthread_cond_destroy(&p->cv_write);
+	pthread_cond_destroy(&p->cv_free);
 	free(p);
 }
 
@@ -148,7 +162,9 @@ int lb_pipe_start(const struct lb_pipe_cfg *cfg, struct lb_pipe **out)
 		return -ENOMEM;
 	p->c = *cfg;
 	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
+	pthread_cond_init(&p->cv_work, NULL);
+	pthread_cond_init(&p->cv_write, NULL);
+	pthread_cond_init(&p->cv_free, NULL);
 	if (alloc_pipe(p)) {
 		free_pipe(p);
 		return -ENOMEM;
@@ -175,7 +191,7 @@ void *lb_pipe_get(struct lb_pipe *p)
 
 	pthread_mutex_lock(&p->mu);
 	while (!p->nfree && !p->err)
-		pthread_cond_wait(&p->cv, &p->mu);
+		pthread_cond_wait(&p->cv_free, &p->mu);
 	if (!p->err)
 		job = p->c.jobs[p->freev[--p->nfree]];
 	pthread_mutex_unlock(&p->mu);
@@ -192,7 +208,7 @@ void lb_pipe_submit(struct lb_pipe *p, void *job)
 	p->seq[j] = p->next_seq++;
 	p->todo[(p->todo_head + p->todo_n) % p->c.njobs] = j;
 	p->todo_n++;
-	pthread_cond_broadcast(&p->cv);
+	pthread_cond_signal(&p->cv_work);
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -202,7 +218,7 @@ int lb_pipe_finish(struct lb_pipe *p, char *msg, size_t msgsz)
 
 	pthread_mutex_lock(&p->mu);
 	p->closing = 1;
-	pthread_cond_broadcast(&p->cv);
+	wake_all(p);
 	pthread_mutex_unlock(&p->mu);
 	for (int i = 0; i < p->nthreads; i++)
 		pthread_join(p->th[i], NULL);
