@@ -52,3 +52,52 @@ ranges_of() {
 
 # raw_of IMAGE OUT: the virtual disk of IMAGE as a raw file (qemu-img).
 raw_of() { qemu-img convert -O raw "$1" "$2"; }
+
+# nbd_why: why the nbdkit/nbdfuse tests cannot run here, or "" when they can.
+nbd_why() {
+	need_root || { echo "needs root (/dev/fuse is root-only here)"; return; }
+	have nbdkit || { echo "nbdkit not installed"; return; }
+	have nbdfuse || { echo "nbdfuse not installed"; return; }
+	[ -e /dev/fuse ] || { echo "no /dev/fuse"; return; }
+	[ -e /usr/lib/x86_64-linux-gnu/nbdkit/filters/nbdkit-ddrescue-filter.so ] ||
+		nbdkit --dump-plugin null --filter=ddrescue >/dev/null 2>&1 ||
+		{ echo "nbdkit has no ddrescue filter"; return; }
+	echo ""
+}
+
+# okmap BADMAP OUT SIZE: the mapfile nbdkit's ddrescue filter wants (it
+# fails reads of every area NOT marked finished): '+' everywhere except
+# the '-' blocks of BADMAP (sorted, non-overlapping).
+okmap() {
+	local bad=$1 out=$2 size=$3 pos=0 p s st
+	echo "0 + 1" >"$out"
+	while read -r p s st; do
+		[ "$st" = - ] || continue
+		[ $((p)) -gt $pos ] && printf '0x%x 0x%x +\n' $pos $((p - pos)) >>"$out"
+		printf '0x%x 0x%x -\n' $((p)) $((s)) >>"$out"
+		pos=$((p + s))
+	done < <(sed 1d "$bad" | while read -r p s st; do
+			echo "$((p)) $((s)) $st"; done | sort -n -k1,1)
+	[ $pos -lt $size ] && printf '0x%x 0x%x +\n' $pos $((size - pos)) >>"$out"
+}
+
+# nbd_up DIR DISK OKMAP [FILTERS [PARAMS]]: serves DISK through nbdkit's
+# ddrescue filter (and FILTERS, e.g. "--filter=delay", with their PARAMS,
+# e.g. "rdelay=2ms") as the file DIR/disk via nbdfuse, in the background;
+# sets NBD_PID.  nbd_down DIR ends it.
+nbd_up() {
+	local dir=$1 disk=$2 map=$3 i
+	mkdir -p "$dir"
+	# shellcheck disable=SC2086
+	nbdfuse "$dir/disk" --command nbdkit -s ${4:-} --filter=ddrescue \
+		file "$disk" ddrescue-mapfile="$map" ${5:-} 2>>"$dir.log" &
+	NBD_PID=$!
+	for i in $(seq 1 100); do [ -e "$dir/disk" ] && return 0; sleep 0.05; done
+	return 1
+}
+nbd_down() {
+	kill "$NBD_PID" 2>/dev/null
+	fusermount3 -u "$1" 2>/dev/null || umount -l "$1" 2>/dev/null
+	wait "$NBD_PID" 2>/dev/null
+	return 0
+}
