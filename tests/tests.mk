@@ -22,3 +22,5 @@ $(B)/tests/pt/lbprobe: tests/pt/lbprobe.c $(B)/asan/libimager.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(SAN_FLAGS) $(WARN) -o $@ $< $(B)/asan/libimager.a $(HOST_LIBS)
 test-bins: $(B)/tests/pt/lbprobe
+# Fuzz targets keep their build rules in tests/fuzz/*.mk.
+-include $(wildcard tests/fuzz/*.mk)
