@@ -163,7 +163,14 @@ int lb_sys_is_medium(const char *disk)
 	char name[64], mdisk[64], path[128], type[32], label[64], uuid[64];
 	int fd, r;
 
+	const char *mp = getenv("LIFEBOAT_MEDIUM_MOUNT");
+	dev_t dev;
+
 	if (medium_file(name) == 0 && lb_sys_disk_of(name, mdisk) == 0 &&
+	    strcmp(mdisk, disk) == 0)
+		return 1;
+	if (lb_sys_mount_dev(mp && *mp ? mp : "/run/lifeboat/iso", &dev) &&
+	    lb_sys_name(dev, name) == 0 && lb_sys_disk_of(name, mdisk) == 0 &&
 	    strcmp(mdisk, disk) == 0)
 		return 1;
 	snprintf(path, sizeof path, "/dev/%s", disk);

@@ -179,6 +179,28 @@ int lb_sys_mounted(dev_t dev, char *mp, size_t n, int *rw)
 	return found;
 }
 
+int lb_sys_mount_dev(const char *mp, dev_t *dev)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[8192], point[PATH_MAX];
+	unsigned ma, mi;
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof line, f)) {
+		if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &ma, &mi, point) != 3)
+			continue;
+		unescape(point);
+		if (strcmp(point, mp) == 0) {
+			*dev = makedev(ma, mi);
+			found = 1;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 int lb_sys_swap(dev_t dev)
 {
 	FILE *f = fopen("/proc/swaps", "r");

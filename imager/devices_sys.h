@@ -44,6 +44,9 @@ int lb_sys_diskset(const char *disk, struct lb_diskset *set);
 /* Looks DEV up in /proc/self/mountinfo: returns 1 and the mount point
  * (MP[N]) and whether it is mounted read-write (*RW) if mounted, 0 if not. */
 int lb_sys_mounted(dev_t dev, char *mp, size_t n, int *rw);
+/* The device mounted at mount point MP (from /proc/self/mountinfo, the
+ * last such mount wins) into *DEV.  Returns 1 when found, else 0. */
+int lb_sys_mount_dev(const char *mp, dev_t *dev);
 /* Returns 1 when DEV is an active swap area in /proc/swaps. */
 int lb_sys_swap(dev_t dev);
 /* Returns 1 and the first holder's name (HOLDER[64]) when sysfs lists a
@@ -58,8 +61,9 @@ int lb_sys_loop_backing(const char *name, char *path, size_t n);
 
 /* Whether NAME (a whole disk) holds the running Lifeboat medium: the file
  * $LIFEBOAT_MEDIUM_FILE (default /run/lifeboat/medium, written by the
- * ISO's init) names it or one of its partitions, or the disk carries an
- * iso9660 filesystem labelled LIFEBOAT.  See docs/cli.md. */
+ * ISO's init) names it or one of its partitions, it holds the filesystem
+ * mounted at $LIFEBOAT_MEDIUM_MOUNT (default /run/lifeboat/iso), or the
+ * disk carries an iso9660 filesystem labelled LIFEBOAT.  See docs/cli.md. */
 int lb_sys_is_medium(const char *disk);
 
 /* Probes the filesystem at [OFF, OFF+SIZE) of the open FD with libblkid

@@ -84,6 +84,9 @@ restore_refused "restore without --yes and without a terminal is refused" "$d5" 
 # 6. the Lifeboat medium: named by the ISO's init, or an iso9660 labelled LIFEBOAT
 echo "${d5#/dev/}" >"$T/medium"
 LIFEBOAT_MEDIUM_FILE=$T/medium refused "the device named in /run/lifeboat/medium is refused" "$d5" "Lifeboat medium" -- "$LIFEBOAT" clone "$T/src.img" "$d5" --yes
+if [ -n "$d1" ]; then
+	LIFEBOAT_MEDIUM_MOUNT=$T/m1 refused "the device mounted at the medium mount point is refused" "$d1" "Lifeboat medium" -- "$LIFEBOAT" clone "$T/src.img" "$d1" --yes
+fi
 if have xorriso; then
 	mkdir -p "$T/isodir"; echo hello >"$T/isodir/hello.txt"
 	xorriso -as mkisofs -quiet -V LIFEBOAT -o "$T/lb.iso" "$T/isodir" 2>/dev/null
