@@ -37,6 +37,7 @@ int cli_restore(int argc, char **argv);
 int cli_clone(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_info(int argc, char **argv);
+int cli_probe(int argc, char **argv);   /* cli_probe.c */
 /* Added by rescue (cli_rescue.c), additive: `lifeboat rescue`, and the
  * rescue map part of `info` (unreadable ranges, bad files); prints
  * nothing for images without a rescue map. */

@@ -96,6 +96,14 @@ const struct cli_cmd cli_cmds[] = {
 "  --partition N     clone only partition N of SOURCE\n"
 "  --offset B --length B  clone only this byte range of SOURCE\n"
 "  --grow-last, --new-ids  as for restore\n" },
+{ "probe", cli_probe, "probe DISK",
+"Shows what a backup of DISK (a disk or an image file) would do, reading\n"
+"only: the partition table and what is wrong with it (backup GPT missing or\n"
+"misplaced, protective or hybrid MBR, entries past the end or overlapping:\n"
+"then the whole disk is imaged raw), and for each partition its filesystem\n"
+"(type, label, UUID, from libblkid) and its mode: used-blocks (only what\n"
+"the filesystem marks used) or raw (every non-zero sector), with the reason\n"
+"(unknown, encrypted, not cleanly unmounted, hibernated, damaged).\n" },
 { "verify", cli_verify, "verify IMAGE [--against DEVICE] [--threads N]",
 "Checks that IMAGE is complete and that every cluster matches the checksum\n"
 "stored when it was written; names the first bad cluster.  With --against,\n"

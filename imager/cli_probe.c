@@ -1,0 +1,59 @@
+/*
+ * cli_probe.c — `lifeboat probe DISK`: what Lifeboat sees on a disk or
+ * image file before a backup — the partition table with its findings
+ * (backup GPT, protective/hybrid MBR, entries past the end), and for each
+ * partition the filesystem (type, label, UUID) and the imaging mode it
+ * would get (used-blocks or raw) with the reason.  Read-only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "probe.h"
+
+static void print_plan(const struct lb_disk_plan *p, uint64_t size)
+{
+	static char buf[65536];
+
+	lb_pt_describe(&p->pt, buf, sizeof(buf));
+	fputs(buf, stdout);
+	if (p->raw)
+		printf("whole disk: raw (%s)\n", p->reason);
+	for (size_t i = 0; i < p->nparts; i++) {
+		const struct lb_part_plan *q = &p->parts[i];
+		printf("%s %u: start %llu, %llu bytes, %s%s%s%s uuid %s: %s, %llu bytes used: %s\n",
+		       q->number ? "partition" : "whole disk", q->number,
+		       (unsigned long long)q->start, (unsigned long long)q->size,
+		       q->fs.type[0] ? q->fs.type : "unknown",
+		       q->fs.label[0] ? " label \"" : "", q->fs.label,
+		       q->fs.label[0] ? "\"" : "", q->fs.uuid[0] ? q->fs.uuid : "-",
+		       q->fs.mode == LB_FS_USED ? "used-blocks" : "raw",
+		       (unsigned long long)q->fs.used_bytes, q->fs.reason);
+	}
+	printf("to store: %llu of %llu bytes (before zero detection and compression)\n",
+	       (unsigned long long)p->used_bytes, (unsigned long long)size);
+}
+
+int cli_probe(int argc, char **argv)
+{
+	struct lb_span span = { 0 };
+	struct lb_disk_plan *p = NULL;
+	struct lb_ctx ctx;
+	int r;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+			return cli_help_cmd("probe");
+		return cli_usage_error("probe", "probe takes one DISK");
+	}
+	cli_ctx_init(&ctx);
+	span.path = argv[1];
+	if ((r = lb_plan_source(&ctx, &span, &p)) < 0)
+		return cli_fail("probe", &ctx, r);
+	printf("%s\n", argv[1]);
+	print_plan(p, p->pt.disk_size);
+	lb_plan_free(p);
+	free(p);
+	return LB_EXIT_OK;
+}
