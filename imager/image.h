@@ -39,7 +39,7 @@ enum lb_cluster_kind {
 /* ---- Writer ------------------------------------------------------------- */
 
 struct lb_imgw_opts {
-	uint32_t cluster_bits;  /* 16..21 */
+	uint32_t cluster_bits;  /* 10..21 (backup uses 16..21) */
 	uint64_t size;          /* virtual size, bytes */
 	enum lb_compress compress;
 	uint64_t split_size;    /* bytes per piece, 0: one file */

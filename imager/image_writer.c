@@ -359,7 +359,7 @@ int lb_imgw_create(struct lb_ctx *ctx, const char *image,
 	struct lb_imgw *w;
 	int r;
 
-	if (o->cluster_bits < 16 || o->cluster_bits > QCOW2_MAX_CLUSTER_BITS ||
+	if (o->cluster_bits < 10 || o->cluster_bits > QCOW2_MAX_CLUSTER_BITS ||
 	    !o->size || o->size > ((uint64_t)1 << 56) ||
 	    (o->split_size && o->split_size < ((uint64_t)1 << o->cluster_bits))) {
 		lb_imsg(ctx, "image writer: cluster size "
