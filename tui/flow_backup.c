@@ -132,7 +132,7 @@ static void result(const struct tui_job *j, const char *image)
 			 "in %s", have ? tui_size(a, sizeof a, info.file_size) :
 			 "?", tui_size(b, sizeof b, j->map_size),
 			 tui_duration(t, sizeof t, j->seconds));
-		snprintf(l[n++], 700, "Checksum: SHA-256 %s", have &&
+		snprintf(l[n++], 700, "SHA-256:  %s", have &&
 			 info.sha256[0] ? info.sha256 : "(not recorded)");
 		l[n++][0] = '\0';
 		snprintf(l[n++], 700, "What next: keep the drive with the image "

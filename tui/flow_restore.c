@@ -26,8 +26,8 @@ static const char *why_target(const struct lb_device *d, void *u,
 static void result(const struct tui_job *j, const struct lb_device *t,
 		   const char *image, const struct lb_image_info *info)
 {
-	char l[6][700], tm[32];
-	const char *lines[6];
+	char l[7][700], tm[32];
+	const char *lines[7];
 	int n = 0;
 
 	snprintf(l[n++], 700, "Image:  %s", image);
@@ -36,8 +36,10 @@ static void result(const struct tui_job *j, const struct lb_device *t,
 		snprintf(l[n++], 700, "The disk now holds what the image holds; "
 			 "it was read back and compared (in %s).",
 			 tui_duration(tm, sizeof tm, j->seconds));
-		snprintf(l[n++], 700, "Checksum of the image's source: SHA-256 "
-			 "%s", info->sha256[0] ? info->sha256 : "(not recorded)");
+		snprintf(l[n++], 700, "SHA-256 of the disk the image was made "
+			 "from:");
+		snprintf(l[n++], 700, "        %s", info->sha256[0] ?
+			 info->sha256 : "(not recorded)");
 		snprintf(l[n++], 700, "What next: power off (O), remove the "
 			 "Lifeboat medium, and start the computer from %s.",
 			 t->name);
@@ -64,18 +66,17 @@ static void run(const struct lb_device *t, const char *image,
 		const struct lb_image_info *info)
 {
 	static struct tui_job j;
-	char action[600], date[16] = "?", sz[32];
+	char action[1200], date[16] = "?", sz[32];
 	time_t c = (time_t)info->created;
 	struct tm tm;
 
 	if (info->created > 0 && gmtime_r(&c, &tm))
 		strftime(date, sizeof date, "%Y-%m-%d", &tm);
-	snprintf(action, sizeof action, "Lifeboat will write the image of a "
-		 "%s disk (%s, made %s) onto this disk:",
-		 tui_size(sz, sizeof sz, info->virtual_size),
-		 info->source_model[0] ? info->source_model : "unknown model",
-		 date);
-	if (!tui_confirm_erase(t, action, image))
+	snprintf(action, sizeof action, "Lifeboat will write the image\n"
+		 "    %s\n    (made %s from a %s disk, model %s)\nonto this disk:",
+		 image, date, tui_size(sz, sizeof sz, info->virtual_size),
+		 info->source_model[0] ? info->source_model : "unknown");
+	if (!tui_confirm_erase(t, action, NULL))
 		return;
 	memset(&j, 0, sizeof j);
 	j.kind = TJ_RESTORE;

@@ -17,7 +17,7 @@ static void result(const struct tui_job *j, const char *image,
 
 	snprintf(l[n++], 700, "Image:    %s", image);
 	if (j->rc >= 0) {
-		snprintf(l[n++], 700, "Checksum: SHA-256 %s", info->sha256[0] ?
+		snprintf(l[n++], 700, "SHA-256:  %s", info->sha256[0] ?
 			 info->sha256 : "(not recorded)");
 		snprintf(l[n++], 700, "Every part of the image was read and its "
 			 "checksums match (in %s).", tui_duration(tm, sizeof tm,

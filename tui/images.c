@@ -85,8 +85,7 @@ static void row(const struct found *f, char *buf, size_t n)
 	snprintf(buf, n, "%-24.24s %-10s %-16.16s %9s  %s", f->name, date,
 		 f->info.source_model[0] ? f->info.source_model : "(unknown)",
 		 tui_size(sz, sizeof sz, f->info.virtual_size),
-		 f->why[0] ? f->why : f->info.sha256[0] ?
-		 "complete, has checksum" : "complete");
+		 f->why[0] ? f->why : "complete");
 }
 
 int tui_pick_image(const char *dir, const char *title, char *path, size_t n,

@@ -58,27 +58,53 @@ int tui_disk_holds(const struct lb_device *d, const char *path)
 	return !strcmp(disk, d->name);
 }
 
-static const char *mounted_where(const struct lb_device *d)
+/* Where the whole disk D itself is mounted (a filesystem without a
+ * partition table), from /proc/self/mountinfo; "" when not found. */
+static const char *disk_mountpoint(const struct lb_device *d, char *buf,
+				   size_t n)
+{
+	struct stat st;
+	char line[4096], mnt[4096];
+	unsigned ma, mi;
+	FILE *f;
+
+	buf[0] = '\0';
+	if (stat(d->path, &st) != 0 || !S_ISBLK(st.st_mode) ||
+	    !(f = fopen("/proc/self/mountinfo", "r")))
+		return buf;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &ma, &mi, mnt) == 3
+		    && ma == major(st.st_rdev) && mi == minor(st.st_rdev)) {
+			snprintf(buf, n, "%s", mnt);
+			break;
+		}
+	fclose(f);
+	return buf;
+}
+
+static const char *mounted_where(const struct lb_device *d, char *buf,
+				 size_t n)
 {
 	for (size_t i = 0; i < d->nparts; i++)
 		if (d->parts[i].mountpoint[0])
 			return d->parts[i].mountpoint;
-	return d->in_use ? "" : NULL;
+	return d->in_use ? disk_mountpoint(d, buf, n) : NULL;
 }
 
 const char *tui_target_refusal(const struct lb_device *d, uint64_t need,
 			       const char *image, char *buf, size_t n)
 {
-	char a[32], b[32];
-	const char *mnt = mounted_where(d);
+	char a[32], b[32], where[512];
+	const char *mnt = mounted_where(d, where, sizeof where);
 
 	if (d->is_lifeboat_medium)
 		return "holds the Lifeboat medium that is running now";
 	if (image && tui_disk_holds(d, image))
 		return "holds the image being restored";
 	if (mnt) {
-		snprintf(buf, n, "is in use (mounted%s%s) - unmount it first",
-			 *mnt ? " at " : "", mnt);
+		snprintf(buf, n, "is in use (%s%s) - unmount it first",
+			 *mnt ? "mounted at " : "mounted, swap or part of a "
+			 "volume", mnt);
 		return buf;
 	}
 	if (d->read_only)
