@@ -72,9 +72,10 @@ okmap() {
 	local bad=$1 out=$2 size=$3 pos=0 p s st
 	echo "0 + 1" >"$out"
 	while read -r p s st; do
-		[ "$st" = - ] || continue
-		[ $((p)) -gt $pos ] && printf '0x%x 0x%x +\n' $pos $((p - pos)) >>"$out"
-		printf '0x%x 0x%x -\n' $((p)) $((s)) >>"$out"
+		[ "$st" = - ] && [ $((p + s)) -gt $pos ] || continue
+		[ $p -lt $pos ] && { s=$((p + s - pos)); p=$pos; }     # overlap
+		[ $p -gt $pos ] && printf '0x%x 0x%x +\n' $pos $((p - pos)) >>"$out"
+		printf '0x%x 0x%x -\n' $p $s >>"$out"
 		pos=$((p + s))
 	done < <(sed 1d "$bad" | while read -r p s st; do
 			echo "$((p)) $((s)) $st"; done | sort -n -k1,1)

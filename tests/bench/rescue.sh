@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# tests/bench/rescue.sh — `make bench` part for rescue (issue 6): the same
+# faulty disk rescued by GNU ddrescue (default settings, and -d for
+# O_DIRECT) and by `lifeboat rescue`, each through nbdkit's ddrescue filter
+# behind nbdfuse (the kernel path), with nbdkit's log filter counting the
+# reads each tool sends and how many of them hit a bad area.  Prints one
+# line per tool: bytes recovered, wall time, reads, failed reads.
+# Needs root (FUSE), nbdkit, nbdfuse, ddrescue; says why and exits 0
+# otherwise.  Sizes: BENCH_RESCUE_MB (default 256) MiB of random data.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+LIFEBOAT=${LIFEBOAT:-$top/build/host/lifeboat}
+. "$top/tests/lib.sh"
+. "$top/tests/rescue/rescue_lib.sh"
+
+why=$(nbd_why)
+have ddrescue || why="ddrescue (gddrescue) not installed"
+[ -z "$why" ] || { echo "bench rescue: skipped: $why"; exit 0; }
+
+MB=${BENCH_RESCUE_MB:-256}
+SECTORS=$((MB * 2048))
+# bad areas: a 4 MiB run, a 64 KiB run, 200 scattered sectors, first and
+# last sectors, one sector at a partition boundary
+BAD="0:1 14336:1 $((SECTORS / 3)):8192 $((SECTORS / 2)):128 $((SECTORS - 1)):1"
+for k in $(seq 0 199); do BAD="$BAD $((SECTORS / 5 + k * 997)):1"; done
+mkdisk "$T/disk.img" $SECTORS
+badmap "$T/bad.map" "$BAD"
+okmap "$T/bad.map" "$T/ok.map" $((SECTORS * 512))
+on_exit 'nbd_down "$T/m"'
+
+# finished_bytes MAPFILE
+finished_bytes() {
+	local p s st t=0
+	while read -r p s st; do [ "$st" = + ] && t=$((t + s)); done < <(grep -v '^#' "$1" | sed 1d)
+	echo $t
+}
+
+run() {       # run NAME MAPFILE CMD...: one tool through a fresh server
+	local name=$1 map=$2 t0 t1 reads failed
+	shift 2
+	rm -f "$T/log.txt"
+	nbd_up "$T/m" "$T/disk.img" "$T/ok.map" "--filter=log" "logfile=$T/log.txt" ||
+		{ echo "bench rescue: nbdfuse failed"; return; }
+	t0=$(date +%s.%N)
+	"$@" >"$T/$name.out" 2>&1
+	t1=$(date +%s.%N)
+	nbd_down "$T/m"
+	reads=$(grep -c ' Read id=.*\.\.\.$' "$T/log.txt")
+	failed=$(grep -c '\.\.\.Read id=.* error=' "$T/log.txt")
+	printf '%-22s recovered %11s bytes  wall %6.2f s  reads %7d  to bad areas %6d\n' \
+		"$name" "$(finished_bytes "$map")" "$(echo "$t1 - $t0" | bc)" "$reads" "$failed"
+}
+
+nbad=$(ranges_of "$BAD" | while IFS=- read -r a b; do echo $((b - a + 1)); done | paste -sd+ | bc)
+echo "bench rescue: $MB MiB disk, $(ranges_of "$BAD" | wc -l) bad areas, $nbad bad sectors," \
+	"readable bytes: $((SECTORS * 512 - nbad * 512))"
+run "ddrescue" "$T/dd.map" ddrescue -q "$T/m/disk" "$T/dd.img" "$T/dd.map"
+run "ddrescue -d" "$T/ddd.map" ddrescue -q -d "$T/m/disk" "$T/ddd.img" "$T/ddd.map"
+run "lifeboat --retries 0" "$T/lb0.map" "$LIFEBOAT" rescue --retries 0 --keep-timeouts \
+	"$T/m/disk" "$T/lb0.qcow2" --export-map "$T/lb0.map"
+run "lifeboat (default)" "$T/lb1.map" "$LIFEBOAT" rescue --keep-timeouts \
+	"$T/m/disk" "$T/lb1.qcow2" --export-map "$T/lb1.map"
