@@ -103,3 +103,39 @@ else
 	exfat_read() { local l; l=$(losetup -f --show "$1") || return 1; mkdir -p "$T/mnt2"; mount.exfat-fuse -o ro "$l" "$T/mnt2" >/dev/null 2>&1 && { cat "$T/mnt2/$2"; umount "$T/mnt2"; }; losetup -d "$l"; }
 	roundtrip "exFAT" "$T/fs.img" exfat_check exfat_read
 fi
+
+# ---- a whole GPT disk: ext4, FAT32, NTFS and an unknown partition ----
+rm -f "$T"/*.img
+truncate -s 160M "$T/disk.img"
+sgdisk -o -n1:2048:+48M -t1:8300 -n2:0:+40M -t2:0700 -n3:0:+40M -t3:0700 -n4:0:+8M -t4:8300 "$T/disk.img" >/dev/null
+mkdir -p "$T/e"; cp "$T/files/random.bin" "$T/e/"; cp "$T/big.bin" "$T/e/"
+truncate -s 48M "$T/p1.img"; mkfs.ext4 -q -F -d "$T/e" "$T/p1.img"; debugfs -w -R "rm /big.bin" "$T/p1.img" >/dev/null 2>&1
+truncate -s 40M "$T/p2.img"; mkfs.vfat -F 32 "$T/p2.img" >/dev/null 2>&1; mcopy -i "$T/p2.img" "$T/files/random.bin" ::/random.bin
+cp "$T/big.bin" "$T/b"; mcopy -i "$T/p2.img" "$T/b" ::/big.bin; mdel -i "$T/p2.img" ::/big.bin
+truncate -s 40M "$T/p3.img"; mkntfs -Q -F "$T/p3.img" >/dev/null 2>&1; ntfscp -q "$T/p3.img" "$T/files/random.bin" random.bin >/dev/null 2>&1
+head -c 4000000 /dev/urandom >"$T/p4.img"
+for i in 1 2 3 4; do dd if="$T/p$i.img" of="$T/disk.img" bs=512 seek=$(sgdisk -i $i "$T/disk.img" | sed -n 's/^First sector: \([0-9]*\).*/\1/p') conv=notrunc status=none; done
+"$LIFEBOAT" backup "$T/disk.img" "$T/d.qcow2" --force >"$T/log" 2>&1 || fail "whole disk: backup" "$(tail -1 "$T/log")"
+info=$("$LIFEBOAT" info "$T/d.qcow2" 2>&1)
+n=$(grep -c "used-blocks" <<<"$info"); r=$(grep -E "^ *4 .*raw" <<<"$info" | wc -l)
+if [ "$n" = 3 ] && [ "$r" = 1 ]; then pass "whole disk: info shows partitions 1-3 used-blocks, 4 raw, with reasons"
+else fail "whole disk: info modes" "$(grep -A6 'imaged as' <<<"$info" | tr '\n' '|')"; fi
+"$LIFEBOAT" restore "$T/d.qcow2" "$T/r.img" --yes >"$T/log" 2>&1 || fail "whole disk: restore" "$(tail -1 "$T/log")"
+for i in 1 2 3 4; do
+	s=$(sgdisk -i $i "$T/r.img" | sed -n 's/^First sector: \([0-9]*\).*/\1/p'); c=$(sgdisk -i $i "$T/r.img" | sed -n 's/^Partition size: \([0-9]*\).*/\1/p')
+	dd if="$T/r.img" of="$T/q$i.img" bs=512 skip="$s" count="$c" status=none
+done
+bad=
+e2fsck -fn "$T/q1.img" >/dev/null 2>&1 || bad="$bad e2fsck"
+fsck.vfat -n "$T/q2.img" >/dev/null 2>&1 || bad="$bad fsck.vfat"
+ntfsfix -n "$T/q3.img" >/dev/null 2>&1 || bad="$bad ntfsfix"
+cmp -s -n 4000000 "$T/p4.img" "$T/q4.img" || bad="$bad raw-partition-bytes"
+debugfs -R "dump /random.bin /dev/stdout" "$T/q1.img" 2>/dev/null | cmp -s - "$T/files/random.bin" || bad="$bad ext-file"
+mcopy -n -i "$T/q2.img" ::/random.bin /dev/stdout 2>/dev/null | cmp -s - "$T/files/random.bin" || bad="$bad fat-file"
+ntfscat "$T/q3.img" /random.bin 2>/dev/null | cmp -s - "$T/files/random.bin" || bad="$bad ntfs-file"
+sgdisk -v "$T/r.img" | grep -q "No problems found" || bad="$bad sgdisk"
+if [ -z "$bad" ]; then pass "whole disk: each filesystem's checker clean, files identical, raw partition byte-identical, sgdisk -v clean"
+else fail "whole disk: after restore" "$bad"; fi
+a=$(stat -c %s "$T/d.qcow2"); qemu-img convert -c -O qcow2 "$T/disk.img" "$T/ref.qcow2"; b=$(stat -c %s "$T/ref.qcow2")
+if [ "$a" -lt $((b - 30000000)) ]; then pass "whole disk: image $a bytes, all-non-zero copy $b bytes (deleted files not stored)"
+else fail "whole disk: image size" "$a vs $b"; fi
