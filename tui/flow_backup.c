@@ -12,12 +12,6 @@
 #include <time.h>
 #include "tui_int.h"
 
-struct src {
-	const struct lb_device *dev;
-	const struct lb_partition *part;    /* NULL for the whole disk */
-	struct lb_span span;
-	uint64_t size;
-};
 
 static const char *why_source(const struct lb_device *d, void *u,
 			      char *buf, size_t n)
@@ -49,7 +43,8 @@ static int pick_part(const struct lb_device *d)
 	return r;
 }
 
-static void propose_name(const struct src *s, char *buf, size_t n)
+void tui_propose_name(const struct tui_src *s, const char *kind, char *buf,
+		      size_t n)
 {
 	char model[80], date[16];
 	time_t now = time(NULL);
@@ -61,12 +56,12 @@ static void propose_name(const struct src *s, char *buf, size_t n)
 	tui_safe_name(model, sizeof model, m);
 	localtime_r(&now, &tm);
 	strftime(date, sizeof date, "%Y-%m-%d", &tm);
-	snprintf(buf, n, "%s%s%s-%s.qcow2", model[0] ? model : "disk",
-		 s->part ? "-" : "", s->part ? s->part->name : "", date);
+	snprintf(buf, n, "%s%s%s%s-%s.qcow2", model[0] ? model : "disk",
+		 s->part ? "-" : "", s->part ? s->part->name : "", kind, date);
 }
 
 /* The warnings shown above the file name; returns rows used. */
-static int warnings(int y, const struct src *s, const char *dir)
+static int warnings(int y, const struct tui_src *s, const char *dir)
 {
 	char fs[64], a[32], b[32], msg[600];
 	uint64_t fr = 0, tot = 0;
@@ -92,15 +87,14 @@ static int warnings(int y, const struct src *s, const char *dir)
 	return used;
 }
 
-static int ask_name(const struct src *s, const char *dir, char *name,
-		    size_t n)
+int tui_ask_name(const char *title, const struct tui_src *s, const char *dir,
+		 char *name, size_t n)
 {
 	char sz[32];
 
 	for (;;) {
 		int y = 2;
-		tui_frame("Back up: name the image",
-			  "Enter start the backup   Esc back");
+		tui_frame(title, "Enter start   Esc back");
 		tui_put(y++, 2, TC_NORMAL, "Source: %s%s%s  %s  %s",
 			s->dev->path, s->part ? " partition " : "",
 			s->part ? s->part->name : "",
@@ -165,7 +159,7 @@ static void result(const struct tui_job *j, const char *image)
 	tui_result(j->rc >= 0, "Backup result", head, lines, n);
 }
 
-static int run(const struct src *s, const char *dir, const char *name)
+static int run(const struct tui_src *s, const char *dir, const char *name)
 {
 	static struct tui_job j;
 	char image[4400];
@@ -194,7 +188,7 @@ static int run(const struct src *s, const char *dir, const char *name)
 void tui_flow_backup(struct tui_disks *d, int partition)
 {
 	char dir[4096], name[256];
-	struct src s = { 0 };
+	struct tui_src s = { 0 };
 	int i = tui_pick_disk(d, partition ? "Back up a partition: which disk?"
 			      : "Back up a disk: which one?", partition ?
 			      "Choose the disk that holds the partition. It is "
@@ -216,17 +210,25 @@ void tui_flow_backup(struct tui_disks *d, int partition)
 		s.span.length = s.part->size;
 		s.size = s.part->size;
 	}
-	for (;;) {
-		if (tui_pick_place(d, 1, s.dev, dir, sizeof dir) != 0)
-			return;
-		if (!tui_disk_holds(s.dev, dir))
-			break;
-		tui_message("Not there", "That folder is on the disk being backed "
-			    "up. Choose a folder on another drive.");
-	}
-	propose_name(&s, name, sizeof name);
+	if (tui_pick_image_dir(d, s.dev, dir, sizeof dir) != 0)
+		return;
+	tui_propose_name(&s, "", name, sizeof name);
 	do {
-		if (ask_name(&s, dir, name, sizeof name) != 0)
+		if (tui_ask_name("Back up: name the image", &s, dir, name,
+				 sizeof name) != 0)
 			return;
 	} while (run(&s, dir, name) != 0);
+}
+
+int tui_pick_image_dir(struct tui_disks *d, const struct lb_device *src,
+		       char *dir, size_t n)
+{
+	for (;;) {
+		if (tui_pick_place(d, 1, src, dir, n) != 0)
+			return -1;
+		if (!tui_disk_holds(src, dir))
+			return 0;
+		tui_message("Not there", "That folder is on the disk being read. "
+			    "Choose a folder on another drive.");
+	}
 }

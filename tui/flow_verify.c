@@ -1,8 +1,7 @@
 /*
  * flow_verify.c — "Verify an image": where the images are (read-only),
  * which image, then lb_verify() reads every cluster and checks the
- * checksums recorded at backup time.  Also "Rescue a failing disk", which
- * says honestly that the engine cannot rescue yet.
+ * checksums recorded at backup time.
  */
 #include <stdio.h>
 #include <string.h>
@@ -55,15 +54,4 @@ void tui_flow_verify(struct tui_disks *d)
 	j.map_size = info.virtual_size;
 	tui_job_run(&j);
 	result(&j, image, &info);
-}
-
-void tui_flow_rescue(struct tui_disks *d)
-{
-	tui_message("Rescue a failing disk", "Not available yet. This version "
-		    "of Lifeboat cannot rescue a failing disk: the engine that "
-		    "copies the readable areas first and retries the bad ones "
-		    "later is still being written.\n\nFor now, \"Back up a "
-		    "disk\" stops at the first unreadable area and says where "
-		    "it is. If the disk is failing, use it as little as "
-		    "possible.");
 }

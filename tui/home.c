@@ -20,7 +20,8 @@ static const struct action acts[] = {
 	{ 'C', "Clone a disk", "Copy a disk onto another disk." },
 	{ 'V', "Verify an image", "Check that an image is complete and "
 	  "intact." },
-	{ 'F', "Rescue a failing disk", "Not available yet in this version." },
+	{ 'F', "Rescue a failing disk", "Copy what still reads from a failing "
+	  "disk, bad areas last." },
 	{ 'S', "Open a shell", "A command line; type exit to come back." },
 	{ 'L', "Show the log", "What Lifeboat did and what went wrong." },
 	{ 'T', "Reboot", "Restart the computer (Lifeboat medium only)." },

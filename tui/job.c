@@ -1,6 +1,6 @@
 /*
  * job.c — runs one engine job (lb_backup, lb_restore, lb_clone,
- * lb_verify) on a worker thread while the screen thread redraws the
+ * lb_verify, lb_rescue) on a worker thread while the screen thread redraws the
  * progress screen from what the engine's callbacks reported: ctx->progress
  * (counts and rates), ctx->region (the strip map) and ctx->log (the log
  * screen).  Esc asks before cancelling; cancelling sets ctx->cancel and the
@@ -24,6 +24,7 @@ struct run {
 	int have_p, have_region, finished, rc;
 	uint64_t cell_bytes;
 	uint64_t bytes[TUI_MAP_CELLS][NSTATES];
+	struct lb_rescue_stats rs;
 };
 
 static int on_progress(const struct lb_progress *p, void *user)
@@ -33,6 +34,9 @@ static int on_progress(const struct lb_progress *p, void *user)
 	pthread_mutex_lock(&r->mu);
 	r->p = *p;
 	r->have_p = 1;
+	/* The rescue engine updates its stats on this same thread. */
+	if (r->j->kind == TJ_RESCUE && r->j->o.rescue.stats)
+		r->rs = *r->j->o.rescue.stats;
 	pthread_mutex_unlock(&r->mu);
 	return r->ctx.cancel;
 }
@@ -65,13 +69,15 @@ static int call_engine(struct run *r)
 {
 	struct tui_job *j = r->j;
 	int (*fn)(struct lb_ctx *, const void *) = NULL;
-	static const char *what[] = { "back up", "restore", "clone", "verify" };
+	static const char *what[] = { "back up", "restore", "clone", "verify",
+				      "rescue" };
 
 	switch (j->kind) {
 	case TJ_BACKUP: fn = (void *)lb_backup; break;
 	case TJ_RESTORE: fn = (void *)lb_restore; break;
 	case TJ_CLONE: fn = (void *)lb_clone; break;
 	case TJ_VERIFY: fn = (void *)lb_verify; break;
+	case TJ_RESCUE: fn = (void *)lb_rescue; break;
 	}
 	if (!fn) {
 		snprintf(r->ctx.msg, sizeof r->ctx.msg, "This build of Lifeboat "
@@ -129,9 +135,12 @@ static void snapshot(struct run *r, struct tui_snap *s, struct timespec *t0)
 	s->finished = r->finished;
 	s->cancelling = r->ctx.cancel;
 	s->cell_bytes = r->cell_bytes;
+	s->is_rescue = r->j->kind == TJ_RESCUE;
+	s->rs = r->rs;
 	for (int c = 0; c < TUI_MAP_CELLS; c++)
 		s->map[c] = cell_state(r, c, r->j->map_size);
 	pthread_mutex_unlock(&r->mu);
+	s->now = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 	s->elapsed = (double)(now.tv_sec - t0->tv_sec) +
 		     (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }

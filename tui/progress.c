@@ -27,6 +27,11 @@ static const char *phase_words(enum lb_phase p)
 	case LB_PHASE_FINISH: return "Finishing (writing tables, syncing)";
 	case LB_PHASE_VERIFY: return "Verifying (reading back, comparing)";
 	case LB_PHASE_DONE: return "Done";
+	case LB_PHASE_RESCUE_COPY: return "Rescue: copying what reads easily";
+	case LB_PHASE_RESCUE_TRIM: return "Rescue: trimming the edges of bad "
+					  "areas";
+	case LB_PHASE_RESCUE_SCRAPE: return "Rescue: scraping inside bad areas";
+	case LB_PHASE_RESCUE_RETRY: return "Rescue: retrying bad sectors";
 	default: return lb_phase_name ? lb_phase_name(p) : "Rescuing";
 	}
 }
@@ -70,6 +75,22 @@ static void numbers(int y, const struct tui_snap *s)
 		p->errors ? "  (unreadable areas; see the log with L)" : "");
 }
 
+/* Rescue only: what is unreadable so far and when a read last worked
+ * (case C056: a person must see that a slow area is being worked on). */
+static void rescue_line(int y, const struct tui_snap *s)
+{
+	char bad[32], ago[32];
+	const struct lb_rescue_stats *r = &s->rs;
+
+	tui_put(y, 2, r->bad ? TC_WARN : TC_NORMAL, "Unreadable: %s in %zu "
+		"areas   Pass %d   Reading at byte %llu",
+		tui_size(bad, sizeof bad, r->bad), r->bad_areas, r->pass,
+		(unsigned long long)r->pos);
+	if (r->last_good > 0)
+		tui_put(y + 1, 2, TC_NORMAL, "Last good read: %s ago",
+			tui_duration(ago, sizeof ago, s->now - r->last_good));
+}
+
 static void strip_map(int y, const struct tui_snap *s)
 {
 	int cols = 76, x0 = (COLS - cols) / 2 > 0 ? (COLS - cols) / 2 : 0;
@@ -104,8 +125,10 @@ void tui_progress_draw(const struct tui_job *j, const struct tui_snap *s)
 	if (s->cancelling)
 		tui_put(3, 2, TC_WARN, "Cancelling: the job stops at the next "
 			"safe point.");
-	bar(5, s);
-	numbers(7, s);
+	bar(4, s);
+	numbers(6, s);
+	if (s->is_rescue)
+		rescue_line(10, s);
 	strip_map(12, s);
 	refresh();
 }

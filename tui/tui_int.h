@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "lifeboat.h"
+#include "rescue.h"
 #include "tui.h"
 
 /* Text for the screen is cut to fit on purpose: snprintf truncation is
@@ -42,6 +43,9 @@
 #pragma weak lb_check_target
 #pragma weak lb_exit_code
 #pragma weak lb_phase_name
+#pragma weak lb_rescue
+#pragma weak lb_rescue_map_load_text
+#pragma weak lb_rmap_free
 
 /* ---- widget.c: colours and drawing -------------------------------------- */
 
@@ -154,7 +158,7 @@ int tui_pick_image(const char *dir, const char *title, char *path, size_t n,
 
 /* ---- job.c, progress.c, result.c, confirm.c ----------------------------- */
 
-enum tui_job_kind { TJ_BACKUP, TJ_RESTORE, TJ_CLONE, TJ_VERIFY };
+enum tui_job_kind { TJ_BACKUP, TJ_RESTORE, TJ_CLONE, TJ_VERIFY, TJ_RESCUE };
 
 #define TUI_MAP_CELLS 456       /* 6 rows of 76 */
 
@@ -166,7 +170,9 @@ struct tui_job {
 		struct lb_restore_opts restore;
 		struct lb_clone_opts clone;
 		struct lb_verify_opts verify;
+		struct lb_rescue_opts rescue;
 	} o;
+	struct lb_rescue_stats rstats;  /* rescue: the engine's live counts */
 	uint64_t map_size;      /* bytes the strip map covers */
 	/* Filled by the run: */
 	int rc;
@@ -183,6 +189,9 @@ struct tui_snap {
 	double elapsed;                 /* seconds */
 	unsigned char map[TUI_MAP_CELLS];   /* enum lb_region_state */
 	uint64_t cell_bytes;
+	int is_rescue;
+	struct lb_rescue_stats rs;      /* copied in the progress callback */
+	double now;                     /* CLOCK_MONOTONIC seconds */
 };
 void tui_progress_draw(const struct tui_job *j, const struct tui_snap *s);
 
@@ -199,6 +208,23 @@ void tui_result(int ok, const char *title, const char *headline,
 const char *tui_err_words(int rc);
 
 /* ---- flows and system actions ------------------------------------------- */
+
+/* A source being imaged: a disk, or one partition of it (by offset). */
+struct tui_src {
+	const struct lb_device *dev;
+	const struct lb_partition *part;    /* NULL for the whole disk */
+	struct lb_span span;
+	uint64_t size;                      /* bytes */
+};
+/* flow_backup.c, shared with rescue: "MODEL[-PART]KIND-DATE.qcow2". */
+void tui_propose_name(const struct tui_src *s, const char *kind, char *buf,
+		      size_t n);
+/* The "name the image" screen with its space and FAT warnings. */
+int tui_ask_name(const char *title, const struct tui_src *s, const char *dir,
+		 char *name, size_t n);
+/* Where the image goes, never on the disk SRC. */
+int tui_pick_image_dir(struct tui_disks *d, const struct lb_device *src,
+		       char *dir, size_t n);
 
 void tui_flow_backup(struct tui_disks *d, int partition);
 void tui_flow_restore(struct tui_disks *d);
