@@ -22,13 +22,13 @@ make_gpt_disk() {
 	rm -f "$fat" "$ext"
 }
 
-# attach FILE: prints the loop device bound to FILE (and detaches it at
-# exit); fails when losetup does not work here.
+# attach FILE: binds a loop device to FILE, sets LOOP to its path and
+# detaches it at exit; fails when losetup does not work here.  Call it
+# directly, never inside $(...): the cleanup hook must be registered in
+# the test's own shell, or the device leaks.
 attach() {
-	local dev
-	dev=$(losetup -f --show "$1" 2>/dev/null) || return 1
-	on_exit "losetup -d $dev"
-	echo "$dev"
+	LOOP=$(losetup -f --show "$1" 2>/dev/null) || { LOOP=; return 1; }
+	on_exit "losetup -d $LOOP"
 }
 
 # have_loop: root and a working losetup.

@@ -51,7 +51,7 @@ if ! have_loop; then
 fi
 truncate -s 96M "$T/tgt.img"
 head -c 1M /dev/urandom | dd of="$T/tgt.img" conv=notrunc status=none
-src=$(attach "$T/disk.img") && tgt=$(attach "$T/tgt.img") || { skip "loop to loop clone" "losetup failed"; exit 0; }
+{ attach "$T/disk.img" && src=$LOOP; } && { attach "$T/tgt.img" && tgt=$LOOP; } || { skip "loop to loop clone" "losetup failed"; exit 0; }
 before=$(sha "$src"); ro_before=$(blockdev --getro "$src")
 out=$("$LIFEBOAT" clone "$src" "$tgt" --yes --verify 2>&1); rc=$?
 if [ $rc -eq 0 ]; then pass "loop to loop exits 0"; else fail "loop to loop exits 0" "rc=$rc: $out"; fi

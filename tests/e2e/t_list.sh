@@ -13,7 +13,7 @@ else pass "list --json parses (python3 -m json.tool)"; fi
 if ! have_loop; then skip "list shows loop devices" "needs root and working loop devices"; exit 0; fi
 if ! make_gpt_disk "$T/disk.img" 96; then skip "list shows loop devices" "cannot build the GPT test disk"; exit 0; fi
 truncate -s 24M "$T/fs.img"; mkfs.ext4 -q -F -L lbtest "$T/fs.img"
-d=$(attach "$T/disk.img") && f=$(attach "$T/fs.img") || { skip "list shows loop devices" "losetup failed"; exit 0; }
+{ attach "$T/disk.img" && d=$LOOP; } && { attach "$T/fs.img" && f=$LOOP; } || { skip "list shows loop devices" "losetup failed"; exit 0; }
 mkdir -p "$T/mnt"; mount -o ro "$f" "$T/mnt" && on_exit "umount $T/mnt"
 mounts_before=$(wc -l </proc/self/mountinfo)
 

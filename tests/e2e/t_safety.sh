@@ -38,14 +38,14 @@ restore_refused() {
 
 # 1. mounted target (read-only mount: nothing else writes meanwhile)
 truncate -s 32M "$T/t1.img"; mkfs.ext4 -q -F "$T/t1.img"
-d1=$(attach "$T/t1.img") && mkdir -p "$T/m1" && mount -o ro "$d1" "$T/m1" && on_exit "umount $T/m1" || d1=
+{ attach "$T/t1.img" && d1=$LOOP; } && mkdir -p "$T/m1" && mount -o ro "$d1" "$T/m1" && on_exit "umount $T/m1" || d1=
 if [ -n "$d1" ]; then
 	refused "clone onto a mounted target is refused" "$d1" "mounted at $T/m1" -- "$LIFEBOAT" clone "$T/src.img" "$d1" --yes
 	restore_refused "restore onto a mounted target is refused" "$d1" "mounted at $T/m1" -- "$LIFEBOAT" restore "$T/img.qcow2" "$d1" --yes
 else skip "mounted target" "could not attach and mount an ext4 loop device"; fi
 
 # 2. target held open O_EXCL by another program
-truncate -s 32M "$T/t2.img"; d2=$(attach "$T/t2.img")
+truncate -s 32M "$T/t2.img"; { attach "$T/t2.img" && d2=$LOOP; }
 python3 -c 'import os,sys,time; fd=os.open(sys.argv[1], os.O_RDONLY|os.O_EXCL); open(sys.argv[2],"w").close(); time.sleep(60)' "$d2" "$T/held" &
 holder=$!; on_exit "kill $holder"
 for _ in $(seq 50); do [ -e "$T/held" ] && break; sleep 0.1; done
@@ -57,7 +57,7 @@ kill $holder 2>/dev/null; wait $holder 2>/dev/null
 
 # 3. target holds the image being restored / the clone source (C034)
 truncate -s 64M "$T/t3.img"; mkfs.ext4 -q -F "$T/t3.img"
-d3=$(attach "$T/t3.img") && mkdir -p "$T/m3" && mount "$d3" "$T/m3" && on_exit "umount $T/m3" || d3=
+{ attach "$T/t3.img" && d3=$LOOP; } && mkdir -p "$T/m3" && mount "$d3" "$T/m3" && on_exit "umount $T/m3" || d3=
 if [ -n "$d3" ]; then
 	cp "$T/src.img" "$T/m3/src.img"; [ $have_image = 1 ] && cp "$T/img.qcow2" "$T/m3/img.qcow2"; sync
 	# the filesystem is mounted rw: compare the bytes of a ro remount
@@ -72,12 +72,12 @@ if [ -n "$d1" ]; then
 fi
 
 # 4. too small
-truncate -s 8M "$T/t4.img"; d4=$(attach "$T/t4.img")
+truncate -s 8M "$T/t4.img"; { attach "$T/t4.img" && d4=$LOOP; }
 refused "clone onto a too small target is refused with sizes" "$d4" "too small" "8388608 bytes (8.0 MiB)" "16777216 bytes (16.0 MiB)" -- "$LIFEBOAT" clone "$T/src.img" "$d4" --yes
 restore_refused "restore onto a too small target is refused with sizes" "$d4" "too small" "8388608 bytes" -- "$LIFEBOAT" restore "$T/img.qcow2" "$d4" --yes
 
 # 5. no --yes and no terminal
-truncate -s 32M "$T/t5.img"; d5=$(attach "$T/t5.img")
+truncate -s 32M "$T/t5.img"; { attach "$T/t5.img" && d5=$LOOP; }
 refused "clone without --yes and without a terminal is refused" "$d5" "give --yes" -- "$LIFEBOAT" clone "$T/src.img" "$d5"
 restore_refused "restore without --yes and without a terminal is refused" "$d5" "give --yes" -- "$LIFEBOAT" restore "$T/img.qcow2" "$d5"
 
@@ -90,12 +90,12 @@ fi
 if have xorriso; then
 	mkdir -p "$T/isodir"; echo hello >"$T/isodir/hello.txt"
 	xorriso -as mkisofs -quiet -V LIFEBOAT -o "$T/lb.iso" "$T/isodir" 2>/dev/null
-	truncate -s 32M "$T/lb.iso"; d6=$(attach "$T/lb.iso")
+	truncate -s 32M "$T/lb.iso"; { attach "$T/lb.iso" && d6=$LOOP; }
 	refused "a disk with an iso9660 labelled LIFEBOAT is refused" "$d6" "Lifeboat medium" -- "$LIFEBOAT" clone "$T/src.img" "$d6" --yes
 else skip "iso9660 LIFEBOAT medium" "xorriso missing"; fi
 
 # 7. active swap
-truncate -s 32M "$T/t7.img"; d7=$(attach "$T/t7.img"); mkswap -q "$d7" >/dev/null 2>&1
+truncate -s 32M "$T/t7.img"; { attach "$T/t7.img" && d7=$LOOP; }; mkswap -q "$d7" >/dev/null 2>&1
 if swapon "$d7" 2>/dev/null; then
 	on_exit "swapoff $d7"
 	refused "a target in use as swap is refused" "$d7" "swap" -- "$LIFEBOAT" clone "$T/src.img" "$d7" --yes
@@ -104,7 +104,7 @@ else skip "swap target" "swapon does not work here"; fi
 
 # 8. source mounted read-write (C035)
 truncate -s 32M "$T/s8.img"; mkfs.ext4 -q -F "$T/s8.img"
-d8=$(attach "$T/s8.img") && mkdir -p "$T/m8" && mount "$d8" "$T/m8" && on_exit "umount $T/m8" || d8=
+{ attach "$T/s8.img" && d8=$LOOP; } && mkdir -p "$T/m8" && mount "$d8" "$T/m8" && on_exit "umount $T/m8" || d8=
 if [ -n "$d8" ]; then
 	out=$("$LIFEBOAT" clone "$d8" "$T/c8.img" --yes 2>&1); rc=$?
 	if [ $rc -eq 3 ] && [[ $out == *"mounted read-write"* ]] && [ ! -s "$T/c8.img" ]; then pass "clone of a source mounted read-write is refused (C035)"; else fail "clone of a source mounted read-write is refused (C035)" "rc=$rc $out"; fi
@@ -117,7 +117,7 @@ if [ -n "$d8" ]; then
 else skip "mounted source" "could not attach and mount an ext4 loop device"; fi
 
 # 9. a backup never writes its source block device
-d9=$(attach "$T/src.img"); before=$(sha "$d9"); ro=$(blockdev --getro "$d9")
+{ attach "$T/src.img" && d9=$LOOP; }; before=$(sha "$d9"); ro=$(blockdev --getro "$d9")
 if "$LIFEBOAT" backup "$d9" "$T/b9.qcow2" >/dev/null 2>&1 && [ "$(sha "$d9")" = "$before" ] && [ "$(blockdev --getro "$d9")" = "$ro" ]; then
 	pass "backup leaves the source device's bytes and read-only flag as they were"
 else fail "backup leaves the source device's bytes and read-only flag as they were"; fi
@@ -131,7 +131,7 @@ ro_samples() {   # ro_samples DEV CMD...: runs CMD in the background, samples --
 	wait $job; echo "$s"
 }
 truncate -s 8G "$T/s10.img"; mkfs.ext4 -q -F "$T/s10.img"
-d10=$(attach "$T/s10.img")
+{ attach "$T/s10.img" && d10=$LOOP; }
 s=$(ro_samples "$d10" "$LIFEBOAT" clone "$d10" "$T/c10.img" --yes)
 if [[ $s == *1* ]] && [ "$(blockdev --getro "$d10")" = 0 ]; then pass "an idle source is read-only in the kernel during the job, writable after"
 else fail "an idle source is read-only in the kernel during the job, writable after" "samples '$s'"; fi
