@@ -161,8 +161,8 @@ int lb_rs_store(struct rs *s, uint64_t pos, size_t len)
 			continue;
 		if (w <= 0) {
 			int e = w < 0 ? errno : ENOSPC;
-			snprintf(s->ctx->msg, sizeof s->ctx->msg, "%s: cannot "
-				 "write at byte %" PRIu64 ": %s", s->data_path,
+			snprintf(s->ctx->msg, sizeof s->ctx->msg, "%.300s: "
+				 "cannot write at byte %" PRIu64 ": %s", s->data_path,
 				 pos + done, strerror(e));
 			return -LB_ETARGET;
 		}
@@ -211,7 +211,7 @@ static int checkpoint(struct rs *s)
 	int r;
 
 	if (fdatasync(s->wfd) < 0) {
-		snprintf(s->ctx->msg, sizeof s->ctx->msg, "%s: sync failed: %s",
+		snprintf(s->ctx->msg, sizeof s->ctx->msg, "%.300s: sync failed: %s",
 			 s->data_path, strerror(errno));
 		return -LB_ETARGET;
 	}
@@ -220,8 +220,8 @@ static int checkpoint(struct rs *s)
 	snprintf(note, sizeof note, "Source: %.120s\nPhase: %s, pass %d",
 		 s->o->source.path, lb_phase_name(s->st->phase), s->map.pass);
 	if ((r = lb_rmap_save(&s->map, s->map_path, note)) < 0) {
-		snprintf(s->ctx->msg, sizeof s->ctx->msg, "%s: cannot save the "
-			 "map: %s", s->map_path, strerror(-r));
+		snprintf(s->ctx->msg, sizeof s->ctx->msg, "%.300s: cannot save "
+			 "the map: %s", s->map_path, strerror(-r));
 		return -LB_ETARGET;
 	}
 	s->last_ckpt = lb_rs_now();

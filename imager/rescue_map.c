@@ -176,6 +176,26 @@ static int known_status(char c)
 	return c == '?' || c == '*' || c == '/' || c == '-' || c == '+';
 }
 
+/* Reads "NUMBER NUMBER CHAR" (numbers in C notation, the full 64-bit
+ * range; out of range fails).  Returns 1 when it matched. */
+static int two_numbers(const char *line, unsigned long long *a,
+		       unsigned long long *b, char *c)
+{
+	char *end;
+
+	errno = 0;
+	*a = strtoull(line, &end, 0);
+	if (end == line || errno || *line == '-')
+		return 0;
+	line = end + strspn(end, " \t");
+	*b = strtoull(line, &end, 0);
+	if (end == line || errno || *line == '-')
+		return 0;
+	line = end + strspn(end, " \t");
+	*c = *line;
+	return *c && (line[1] == 0 || strchr(" \t\r\n", line[1]));
+}
+
 /* Parses one block line into the map being built; LINE has no comment. */
 static int parse_block(struct lb_rmap *m, const char *line, int no,
 		       char *msg, size_t msgsz)
@@ -184,8 +204,8 @@ static int parse_block(struct lb_rmap *m, const char *line, int no,
 	char st;
 	int r;
 
-	if (sscanf(line, "%lli %lli %c", (long long *)&pos, (long long *)&size,
-		   &st) != 3 || !known_status(st) || size == 0)
+	if (!two_numbers(line, &pos, &size, &st) || !known_status(st) ||
+	    size == 0)
 		return snprintf(msg, msgsz, "map line %d: not \"pos size "
 				"status\" with status one of ?*/-+ and size > 0",
 				no), -EBADMSG;
