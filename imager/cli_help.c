@@ -83,8 +83,8 @@ const struct cli_cmd cli_cmds[] = {
 "  --new-ids         give the copy new disk/partition GUIDs and MBR\n"
 "                    signature, so both disks can be attached at once\n" },
 { "clone", cli_clone,
-  "clone SOURCE TARGET [--yes] [--verify] [--force] [--threads N]\n"
-  "       [--grow-last] [--new-ids] [--partition N | --offset B --length B]",
+  "clone SOURCE TARGET [--yes] [--verify] [--force] [--grow-last] [--new-ids]\n"
+  "       [--partition N | --offset B --length B]",
 "Copies SOURCE byte for byte onto TARGET (disks, partitions or files).\n"
 "Reading and writing overlap; zero areas become holes in a file target or\n"
 "BLKZEROOUT on a device.  The source is only read.  TARGET is checked as\n"

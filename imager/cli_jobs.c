@@ -44,7 +44,7 @@ static const struct option job_opts[] = {
 /* Letters naming the OPT_* values ('a' + OPT - 256) a command accepts. */
 #define ALLOW_BACKUP  "abcdefghiop"     /* compress..force, raw, no-space */
 #define ALLOW_RESTORE "efghjkqr"        /* threads, span, yes, verify, pt */
-#define ALLOW_CLONE   "efghijkqr"       /* ... force, yes, verify, pt */
+#define ALLOW_CLONE   "fghijkqr"        /* span, force, yes, verify, pt */
 #define ALLOW_VERIFY  "em"              /* threads, against */
 #define ALLOW_INFO    "n"               /* json */
 
@@ -109,16 +109,18 @@ static int take(struct job_args *a, int c, const char *arg)
 static int parse(struct job_args *a, int argc, char **argv, int npos,
 		 int min_opt)
 {
-	int c, r;
+	int c, r, li;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", job_opts, NULL)) != -1) {
+	while (li = -1, (c = getopt_long(argc, argv, "h", job_opts, &li)) != -1) {
 		if (c == 'h')
 			c = OPT_HELP;
 		if (c == '?' || (c != OPT_HELP && !strchr(a->allowed, 'a' + c - 256)))
-			return cli_usage_error(a->cmd, "option '%s' is not known "
-					       "to %s", argv[optind - 1], a->cmd);
+			return cli_usage_error(a->cmd, "option '%s%s' is not known "
+					       "to %s", li >= 0 ? "--" : "",
+					       li >= 0 ? job_opts[li].name :
+					       argv[optind - 1], a->cmd);
 		if ((r = take(a, c, optarg)) != 0)
 			return r;
 	}
