@@ -55,6 +55,13 @@ int lb_plan_source(struct lb_ctx *ctx, const struct lb_span *src,
 uint32_t lb_plan_modes(const struct lb_disk_plan *plan,
 		       struct lb_part_mode *v, uint32_t cap);
 
+/* For lb_verify --against: when the image's LBPT records (EXT, EXT_LEN;
+ * may be NULL) say some partition was imaged by used blocks, plans
+ * AGAINST the same way, so that the compare can mask the bytes that were
+ * not stored (lb_extmap_mask).  *OUT stays NULL when nothing needs it. */
+int lb_plan_for_verify(struct lb_ctx *ctx, const uint8_t *ext, size_t ext_len,
+		       struct lb_dev *against, struct lb_disk_plan **out);
+
 /* The "LBPT" qcow2 header extension that keeps those records (format in
  * docs/partitions.md; big-endian like qcow2): u32 version (1), u32 count,
  * then per record u32 number, u64 start, u64 size, u64 used, u32 raw,

@@ -143,3 +143,31 @@ int lb_part_modes_decode(const uint8_t *buf, size_t len,
 	*n = cnt;
 	return 0;
 }
+
+int lb_plan_for_verify(struct lb_ctx *ctx, const uint8_t *ext, size_t ext_len,
+		       struct lb_dev *against, struct lb_disk_plan **out)
+{
+	struct lb_part_mode *v = malloc(LB_MAX_PART_MODES * sizeof(*v));
+	char msg[256];
+	uint32_t n = 0;
+	int used = 0, r;
+
+	*out = NULL;
+	if (!v)
+		return -ENOMEM;
+	if (ext && !lb_part_modes_decode(ext, ext_len, v, LB_MAX_PART_MODES,
+					 &n, msg, sizeof(msg)))
+		for (uint32_t i = 0; i < n; i++)
+			used |= !v[i].raw;
+	free(v);
+	if (!used)
+		return 0;
+	if (!(*out = malloc(sizeof(**out))))
+		return -ENOMEM;
+	if ((r = lb_plan_used(ctx, against, 0, *out))) {
+		lb_plan_free(*out);
+		free(*out);
+		*out = NULL;
+	}
+	return r;
+}

@@ -19,6 +19,7 @@
 #include "dev.h"
 #include "image.h"
 #include "pipeline.h"
+#include "probe.h"
 
 struct vf {
 	struct lb_imgr *img;
@@ -28,6 +29,7 @@ struct vf {
 	size_t buf_cap;
 	const uint8_t *zeros;
 	struct sha256_ctx sha;
+	struct lb_disk_plan *plan;      /* used-block image: what was stored */
 };
 
 static int compare(struct vf *v, const uint8_t *img, const uint8_t *dev,
@@ -60,6 +62,8 @@ static int verify_sink(struct lb_xjob *j, void *arg, char *msg)
 				 "the image" : "");
 			return g >= 0 ? -LB_EMISMATCH : -EIO;
 		}
+		if (v->plan)    /* bytes a used-block backup did not store */
+			lb_extmap_mask(&v->plan->used, v->buf, base, total);
 	}
 	for (uint32_t i = 0; i < j->n; i++) {
 		uint64_t off = base + (uint64_t)i * v->cs;
@@ -89,7 +93,8 @@ static int open_against(struct lb_ctx *ctx, const struct lb_verify_opts *o,
 			": they differ in size", o->against, v->dev->size, v->size);
 		return v->dev->size < v->size ? -LB_EMISMATCH : 0;
 	}
-	return 0;
+	return lb_plan_for_verify(ctx, v->img->pt_ext, v->img->pt_ext_len,
+				  v->dev, &v->plan);
 }
 
 int lb_verify(struct lb_ctx *ctx, const struct lb_verify_opts *o)
@@ -126,6 +131,10 @@ int lb_verify(struct lb_ctx *ctx, const struct lb_verify_opts *o)
 out:
 	if (v.dev)
 		lb_dev_close(v.dev);
+	if (v.plan) {
+		lb_plan_free(v.plan);
+		free(v.plan);
+	}
 	free((void *)v.zeros);
 	free(v.buf);
 	lb_imgr_close(v.img);

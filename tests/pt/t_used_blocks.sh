@@ -139,3 +139,15 @@ else fail "whole disk: after restore" "$bad"; fi
 a=$(stat -c %s "$T/d.qcow2"); qemu-img convert -c -O qcow2 "$T/disk.img" "$T/ref.qcow2"; b=$(stat -c %s "$T/ref.qcow2")
 if [ "$a" -lt $((b - 30000000)) ]; then pass "whole disk: image $a bytes, all-non-zero copy $b bytes (deleted files not stored)"
 else fail "whole disk: image size" "$a vs $b"; fi
+
+# ---- verify --against the source of a used-block image ----
+rm -f "$T"/*.img "$T"/*.qcow2
+truncate -s 64M "$T/v.img"; cp "$T/big.bin" "$T/files/big.bin"; mkfs.ext4 -q -F -d "$T/files" "$T/v.img"; rm -f "$T/files/big.bin"
+debugfs -w -R "rm /big.bin" "$T/v.img" >/dev/null 2>&1
+"$LIFEBOAT" backup "$T/v.img" "$T/v.qcow2" --force >/dev/null 2>&1
+check "verify --against the source: free space (deleted data) not counted as a difference" "$LIFEBOAT" verify "$T/v.qcow2" --against "$T/v.img"
+bs=$(dumpe2fs -h "$T/v.img" 2>/dev/null | sed -n 's/^Block size: *//p')
+off=$(( $(debugfs -R "bmap /random.bin 10" "$T/v.img" 2>/dev/null) * bs + 7 ))
+printf 'X' | dd of="$T/v.img" bs=1 seek=$off conv=notrunc status=none
+"$LIFEBOAT" verify "$T/v.qcow2" --against "$T/v.img" >"$T/log" 2>&1; rc=$?
+[ $rc = 7 ] && grep -q "at byte $off" "$T/log" && pass "verify --against: a changed byte in a file is still found (exit 7, byte $off)" || fail "verify --against changed file" "rc=$rc $(tail -1 "$T/log")"
