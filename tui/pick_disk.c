@@ -43,19 +43,45 @@ static int disk_of_devnum(dev_t dev, char *name, size_t n)
 	return 0;
 }
 
+/* 1 when device number DEV lives on disk D, following loop devices to
+ * what backs them (a partition mounted through a loop device at an offset
+ * still lives on its disk; case C034).  DEPTH bounds the chain. */
+static int devnum_on(const struct lb_device *d, dev_t dev, int depth)
+{
+	char disk[64], link[128], back[PATH_MAX];
+	struct stat st;
+	FILE *f;
+
+	if (depth > 4 || disk_of_devnum(dev, disk, sizeof disk) != 0)
+		return 0;
+	if (!strcmp(disk, d->name))
+		return 1;
+	snprintf(link, sizeof link, "/sys/block/%s/loop/backing_file", disk);
+	if (!(f = fopen(link, "r")))
+		return 0;
+	if (!fgets(back, sizeof back, f))
+		back[0] = '\0';
+	fclose(f);
+	back[strcspn(back, "\n")] = '\0';
+	if (!back[0] || stat(back, &st) != 0)
+		return 0;
+	if (S_ISREG(st.st_mode) && !strcmp(d->transport, "file") &&
+	    !strcmp(d->path + (strncmp(d->path, "fault:", 6) ? 0 : 6), back))
+		return 1;
+	return devnum_on(d, S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev,
+			 depth + 1);
+}
+
 int tui_disk_holds(const struct lb_device *d, const char *path)
 {
 	struct stat st;
-	char disk[64];
 
 	if (!path || stat(path, &st) != 0)
 		return 0;
-	if (S_ISREG(st.st_mode) && !strcmp(d->transport, "file"))
-		return !strcmp(d->path, path);
-	dev_t dev = S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev;
-	if (disk_of_devnum(dev, disk, sizeof disk) != 0)
-		return 0;
-	return !strcmp(disk, d->name);
+	if (S_ISREG(st.st_mode) && !strcmp(d->transport, "file") &&
+	    !strcmp(d->path + (strncmp(d->path, "fault:", 6) ? 0 : 6), path))
+		return 1;
+	return devnum_on(d, S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev, 0);
 }
 
 /* Where the whole disk D itself is mounted (a filesystem without a
@@ -85,9 +111,13 @@ static const char *disk_mountpoint(const struct lb_device *d, char *buf,
 static const char *mounted_where(const struct lb_device *d, char *buf,
 				 size_t n)
 {
+	const char *ours = tui_mounted_by_us(d);
+
 	for (size_t i = 0; i < d->nparts; i++)
 		if (d->parts[i].mountpoint[0])
 			return d->parts[i].mountpoint;
+	if (ours)
+		return ours;
 	return d->in_use ? disk_mountpoint(d, buf, n) : NULL;
 }
 

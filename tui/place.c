@@ -19,7 +19,8 @@
 #include "tui_int.h"
 
 #define MAX_MOUNTS 16
-static char mounted[MAX_MOUNTS][128];
+static char mounted[MAX_MOUNTS][128];          /* where */
+static char mounted_disk[MAX_MOUNTS][128];     /* the disk it lives on */
 
 static const char *const mountable[] = {
 	"ext2", "ext3", "ext4", "vfat", "exfat", "ntfs", "xfs", "btrfs", NULL
@@ -33,9 +34,11 @@ static int can_mount(const char *fstype)
 	return 0;
 }
 
-/* Runs mount(8) as a fallback (ntfs-3g, helpers); returns its status. */
+/* Runs mount(8) (ntfs-3g and other helpers, or a partition that has no
+ * device node, mounted from its disk through a loop device at its offset
+ * when OPTS says so).  Returns mount's exit status. */
 static int run_mount(const char *dev, const char *dir, const char *fs,
-		     int write)
+		     const char *opts)
 {
 	pid_t pid = fork();
 	int st = -1;
@@ -44,8 +47,8 @@ static int run_mount(const char *dev, const char *dir, const char *fs,
 		int null = open("/dev/null", 1);
 		dup2(null, 1);
 		dup2(null, 2);
-		execlp("mount", "mount", "-t", fs, "-o", write ? "rw" : "ro",
-		       dev, dir, (char *)NULL);
+		execlp("mount", "mount", "-t", fs, "-o", opts, dev, dir,
+		       (char *)NULL);
 		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) < 0)
@@ -53,32 +56,47 @@ static int run_mount(const char *dev, const char *dir, const char *fs,
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static int do_mount(const struct lb_partition *p, int write, char *dir,
-		    size_t n, char *err, size_t en)
+static int do_mount(const struct lb_device *d, const struct lb_partition *p,
+		    int write, char *dir, size_t n, char *err, size_t en)
 {
-	char dev[128];
+	char dev[128], opts[128];
 	const char *fs = !strcmp(p->fstype, "ntfs") ? "ntfs3" : p->fstype;
+	struct stat st;
+	int r;
 
 	snprintf(dev, sizeof dev, "/dev/%s", p->name);
+	snprintf(opts, sizeof opts, "%s", write ? "rw" : "ro");
+	if (stat(dev, &st) != 0) {      /* no node: the disk at an offset */
+		snprintf(dev, sizeof dev, "%s", d->path);
+		snprintf(opts, sizeof opts, "%s,loop,offset=%llu,sizelimit=%llu",
+			 write ? "rw" : "ro", (unsigned long long)p->start,
+			 (unsigned long long)p->size);
+	}
 	snprintf(dir, n, "/mnt/lifeboat/%s", p->name);
+	for (int i = 0; i < MAX_MOUNTS; i++)
+		if (!strcmp(mounted[i], dir))
+			return 0;       /* mounted earlier in this session */
 	mkdir("/mnt", 0755);
 	mkdir("/mnt/lifeboat", 0755);
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
 		snprintf(err, en, "cannot create %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if (mount(dev, dir, fs, write ? 0 : MS_RDONLY, NULL) != 0 &&
-	    run_mount(dev, dir, p->fstype, write) != 0) {
-		snprintf(err, en, "cannot mount %s (%s) on %s: %s", dev,
-			 p->fstype, dir, strerror(errno));
+	r = strchr(opts, ',') ? -1 : mount(dev, dir, fs, write ? 0 : MS_RDONLY,
+					   NULL);
+	if (r != 0 && run_mount(dev, dir, p->fstype, opts) != 0) {
+		snprintf(err, en, "cannot mount %s (%s) on %s (-o %s)", dev,
+			 p->fstype, dir, opts);
 		return -1;
 	}
 	for (int i = 0; i < MAX_MOUNTS; i++)
 		if (!mounted[i][0]) {
 			snprintf(mounted[i], sizeof mounted[i], "%s", dir);
+			snprintf(mounted_disk[i], sizeof mounted_disk[i], "%s",
+				 d->path);
 			break;
 		}
-	tui_log("mounted %s (%s) on %s %s", dev, p->fstype, dir,
+	tui_log("mounted %s %s (%s) on %s %s", dev, opts, p->fstype, dir,
 		write ? "read-write" : "read-only");
 	return 0;
 }
@@ -93,25 +111,36 @@ void tui_unmount_all(void)
 			else
 				rmdir(mounted[i]);
 			mounted[i][0] = '\0';
+			mounted_disk[i][0] = '\0';
 		}
 }
 
-struct choice { const struct lb_partition *part; int kind; };
+const char *tui_mounted_by_us(const struct lb_device *d)
+{
+	for (int i = 0; i < MAX_MOUNTS; i++)
+		if (mounted[i][0] && !strcmp(mounted_disk[i], d->path))
+			return mounted[i];
+	return NULL;
+}
+
+struct choice {
+	const struct lb_device *dev;
+	const struct lb_partition *part;
+	int kind;
+};
 enum { CH_ENV, CH_PART, CH_BROWSE };
 
 static void part_choice_row(const struct lb_device *d,
 			    const struct lb_partition *p, int write,
 			    char *buf, size_t n, int *ok)
 {
-	char sz[32], dev[128];
-	struct stat st;
+	char sz[32];
 
-	snprintf(dev, sizeof dev, "/dev/%s", p->name);
-	*ok = p->mountpoint[0] || stat(dev, &st) == 0;
+	*ok = 1;
 	snprintf(buf, n, "%-10.10s %9s %-5.5s %-14.14s on %-12.12s %s",
 		 p->name, tui_size(sz, sizeof sz, p->size), p->fstype,
-		 p->label[0] ? p->label : "(no label)", d->model,
-		 p->mountpoint[0] ? "(mounted)" : *ok ? "" : "(no device node)");
+		 p->label[0] ? p->label : "(no label)", d->name,
+		 p->mountpoint[0] ? "(mounted)" : "");
 }
 
 /* Builds the rows; returns the count. */
@@ -126,7 +155,7 @@ static int build(struct tui_disks *d, int write, const struct lb_device *skip,
 		snprintf(buf, sizeof buf, "Folder %s", env);
 		rows[n] = strdup(buf);
 		en[n] = 1;
-		ch[n++] = (struct choice){ NULL, CH_ENV };
+		ch[n++] = (struct choice){ NULL, NULL, CH_ENV };
 	}
 	for (int i = 0; i < d->n && n < cap - 1; i++) {
 		const struct lb_device *dv = &d->dev[i];
@@ -139,12 +168,12 @@ static int build(struct tui_disks *d, int write, const struct lb_device *skip,
 			part_choice_row(dv, &dv->parts[p], write, buf,
 					sizeof buf, &en[n]);
 			rows[n] = strdup(buf);
-			ch[n++] = (struct choice){ &dv->parts[p], CH_PART };
+			ch[n++] = (struct choice){ dv, &dv->parts[p], CH_PART };
 		}
 	}
 	rows[n] = strdup("Browse the folders of this computer...");
 	en[n] = 1;
-	ch[n++] = (struct choice){ NULL, CH_BROWSE };
+	ch[n++] = (struct choice){ NULL, NULL, CH_BROWSE };
 	return n;
 }
 
@@ -160,7 +189,8 @@ static int use_choice(const struct choice *c, int write, char *dir,
 		snprintf(dir, n, "/");
 	else if (c->part->mountpoint[0])
 		snprintf(dir, n, "%s", c->part->mountpoint);
-	else if (do_mount(c->part, write, dir, n, err, sizeof err) != 0) {
+	else if (do_mount(c->dev, c->part, write, dir, n, err,
+			  sizeof err) != 0) {
 		tui_log("%s", err);
 		tui_message("Could not open that drive", err);
 		return -1;

@@ -141,6 +141,8 @@ int tui_pick_target(struct tui_disks *d, const char *title,
  * another drive, mounted under /mnt/lifeboat/<name>, or a folder.  SKIP is
  * the source disk (never offered for a backup) or NULL.  Fills DIR. */
 void tui_unmount_all(void);
+/* Where Lifeboat itself mounted a partition of D, or NULL. */
+const char *tui_mounted_by_us(const struct lb_device *d);
 int tui_pick_place(struct tui_disks *d, int write,
 		   const struct lb_device *skip, char *dir, size_t n);
 /* Folder browser below ROOT starting in DIR; returns 0 with DIR chosen. */
