@@ -140,6 +140,8 @@ const struct cli_cmd cli_cmds[] = {
 "  --keep-timeouts    leave the disk's sysfs command timeouts as they are\n"
 "                     (by default lowered to 5 s for the rescue)\n"
 "  --checkpoint-ms N  save the map every N ms (default 3000)\n"
+"  --read-timeout-ms N  a read unanswered for N ms means the disk stopped\n"
+"                     answering: stop with exit 4 (default 60000)\n"
 "Exit 0 when every phase ran (bad sectors are reported, not an error),\n"
 "4 when the source stopped answering, 8 when cancelled (--resume goes on).\n" },
 { 0, 0, 0, 0 },

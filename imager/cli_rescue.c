@@ -22,7 +22,7 @@
 
 enum { O_RESUME = 300, O_EXPORT, O_IMPORT, O_RETRIES, O_REVERSE, O_SLOW,
        O_NODATA, O_COMPRESS, O_HELP, O_PART, O_OFFSET, O_LENGTH, O_KEEPTO,
-       O_CKPT };
+       O_CKPT, O_RTO };
 
 static const struct option opts[] = {
 	{ "resume", no_argument, 0, O_RESUME },
@@ -34,6 +34,7 @@ static const struct option opts[] = {
 	{ "no-data-first", no_argument, 0, O_NODATA },
 	{ "keep-timeouts", no_argument, 0, O_KEEPTO },
 	{ "checkpoint-ms", required_argument, 0, O_CKPT },
+	{ "read-timeout-ms", required_argument, 0, O_RTO },
 	{ "compress", required_argument, 0, O_COMPRESS },
 	{ "partition", required_argument, 0, O_PART },
 	{ "offset", required_argument, 0, O_OFFSET },
@@ -76,6 +77,12 @@ static int take(struct rargs *a, int c, const char *arg)
 			return cli_usage_error("rescue", "--checkpoint-ms takes "
 					       "1..3600000");
 		a->o.checkpoint_ms = (unsigned)v;
+		return 0;
+	case O_RTO:
+		if (cli_parse_int(arg, 1, 3600000, &v))
+			return cli_usage_error("rescue", "--read-timeout-ms takes "
+					       "1..3600000");
+		a->o.read_timeout_ms = (unsigned)v;
 		return 0;
 	case O_PART:
 		if (cli_parse_int(arg, 1, 256, &v))

@@ -49,6 +49,9 @@ struct lb_rescue_opts {
 	int no_data_first;      /* do not rescue used blocks first */
 	int keep_timeouts;      /* leave sysfs timeouts alone */
 	unsigned checkpoint_ms; /* 0: 3000 */
+	unsigned read_timeout_ms;       /* a read not answered in this time
+					 * means the device stopped answering
+					 * (-ENODEV); 0: 60000 */
 	enum lb_compress compress;
 	/* Live view for a UI (optional): the engine updates *stats and may
 	 * read-only share *map while ctx->progress/region run (same thread). */

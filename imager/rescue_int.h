@@ -36,7 +36,20 @@ struct rs {
 	unsigned slow_ms, ckpt_ms;
 	uint64_t skip_max;      /* bytes: the largest skip in copy passes */
 	int last_slow;          /* the last good read was slower than slow_ms */
+	struct lb_rs_reader *reader;    /* rescue_reader.c */
+	unsigned read_timeout_ms;
+	int reader_stuck;       /* a read never came back: leak, don't free */
 };
+
+/* rescue_reader.c: one thread that does the source reads, so that a read
+ * can be given a deadline.  pread returns -ETIMEDOUT when TIMEOUT_MS
+ * passed without an answer; stop returns 1 when the thread is stuck in
+ * such a read (it then keeps the device and buffer: do not free them). */
+struct lb_rs_reader;
+int lb_rs_reader_start(struct lb_rs_reader **out, struct lb_dev *src);
+int64_t lb_rs_reader_pread(struct lb_rs_reader *r, void *buf, size_t len,
+			   uint64_t pos, unsigned timeout_ms);
+int lb_rs_reader_stop(struct lb_rs_reader *r);
 
 double lb_rs_now(void);
 

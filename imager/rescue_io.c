@@ -119,10 +119,11 @@ int lb_rs_read(struct rs *s, uint64_t pos, size_t len)
 
 	if (s->ctx->cancel)
 		return -ECANCELED;
-	n = lb_dev_pread(s->src, s->buf, len, pos);
+	n = lb_rs_reader_pread(s->reader, s->buf, len, pos, s->read_timeout_ms);
 	if (n == -EINVAL && s->direct) {
 		direct_off(s);
-		n = lb_dev_pread(s->src, s->buf, len, pos);
+		n = lb_rs_reader_pread(s->reader, s->buf, len, pos,
+				       s->read_timeout_ms);
 	}
 	dt = lb_rs_now() - t0;
 	s->st->reads++;
@@ -134,6 +135,15 @@ int lb_rs_read(struct rs *s, uint64_t pos, size_t len)
 		return RS_OK;
 	}
 	s->st->failed_reads++;
+	if (n == -ETIMEDOUT) {
+		s->reader_stuck = 1;
+		snprintf(s->ctx->msg, sizeof s->ctx->msg, "%s did not answer a "
+			 "read at byte %" PRIu64 " (LBA %" PRIu64 ") within %u s; "
+			 "the map is saved, reconnect it (or let it cool) and go "
+			 "on with --resume", s->src->path, pos, pos / s->sec,
+			 (s->read_timeout_ms + 999) / 1000);
+		return -ENODEV;
+	}
 	if (n < 0 && gone((int)-n)) {
 		snprintf(s->ctx->msg, sizeof s->ctx->msg, "%s stopped answering "
 			 "at byte %" PRIu64 " (LBA %" PRIu64 "): %s; the map is "

@@ -149,6 +149,8 @@ static int setup(struct rs *s)
 		s->skip_max = 1u << 30;
 	if (posix_memalign((void **)&s->buf, 4096, RS_CHUNK))
 		return -ENOMEM;
+	if ((r = lb_rs_reader_start(&s->reader, s->src)))
+		return r;
 	if ((r = prepare_map(s)))
 		return r;
 	return open_work(s);
@@ -156,12 +158,16 @@ static int setup(struct rs *s)
 
 static void teardown(struct rs *s)
 {
+	int stuck = lb_rs_reader_stop(s->reader);
+
 	if (s->wfd >= 0)
 		close(s->wfd);
-	lb_dev_close(s->src);
+	if (!stuck) {           /* else the stuck reader still uses them */
+		lb_dev_close(s->src);
+		free(s->buf);
+	}
 	lb_rmap_free(&s->map);
 	lb_extmap_free(&s->used);
-	free(s->buf);
 }
 
 /* The comment stored with the map: source, counts, and one line
@@ -221,6 +227,7 @@ int lb_rescue(struct lb_ctx *ctx, const struct lb_rescue_opts *o)
 	s.st->started = s.st->last_good = lb_rs_now();
 	s.slow_ms = o->slow_ms ? o->slow_ms : 1000;
 	s.ckpt_ms = o->checkpoint_ms ? o->checkpoint_ms : 3000;
+	s.read_timeout_ms = o->read_timeout_ms ? o->read_timeout_ms : 60000;
 	lb_extmap_init(&s.used);
 	snprintf(s.data_path, sizeof s.data_path, "%s.rescue-data", o->image);
 	snprintf(s.map_path, sizeof s.map_path, "%s.rescue-map", o->image);

@@ -128,3 +128,16 @@ if grep -q "[1-9][0-9]* slow" "$T/slow.out" && cmp -s "$T/slow.raw" "$T/expected
 else
 	fail "a slow area is noticed and still rescued" "$(tail -2 "$T/slow.out")"
 fi
+
+# 6. a read that never comes back (here: 20 s) is not waited on: the
+# rescue reports the disk as not answering (exit 4) with the map saved
+LIFEBOAT_FAULT_SLOW=$((12000 * 512))+512@20000 "$LIFEBOAT" rescue \
+	"fault:$T/disk.img" "$T/hang.qcow2" --read-timeout-ms 500 >"$T/hang.out" 2>&1
+rc=$?
+# (had it waited, the read would have succeeded and the exit been 0)
+if [ $rc = 4 ] && grep -q "did not answer a read at byte" "$T/hang.out" &&
+   [ -f "$T/hang.qcow2.rescue-map" ]; then
+	pass "a read that hangs is reported (exit 4), not waited on"
+else
+	fail "a read that hangs is reported (exit 4), not waited on" "exit $rc: $(tail -2 "$T/hang.out")"
+fi
