@@ -245,8 +245,17 @@ int lb_rs_run_steps(struct rs *s)
 		s->st->phase = steps[i].phase;
 		s->st->pass = steps[i].pass;
 		s->map.cur_st = steps[i].map_st;
+		double t0 = lb_rs_now();
 		if (!(r = lb_rs_tick(s, 1)))
 			r = steps[i].run(s);
+		if (!r && s->ctx->log) {
+			char line[160];
+			snprintf(line, sizeof line, "rescue: %s pass %d done in "
+				 "%.2f s, %llu reads so far", lb_phase_name(
+				 steps[i].phase), steps[i].pass, lb_rs_now() - t0,
+				 (unsigned long long)s->st->reads);
+			s->ctx->log(line, s->ctx->user);
+		}
 	}
 	if (!r) {
 		s->map.cur_st = LB_RM_FINISHED;

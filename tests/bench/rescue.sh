@@ -47,8 +47,9 @@ run() {       # run NAME MAPFILE CMD...: one tool through a fresh server
 	nbd_down "$T/m"
 	reads=$(grep -c ' Read id=.*\.\.\.$' "$T/log.txt")
 	failed=$(grep -c '\.\.\.Read id=.* error=' "$T/log.txt")
-	printf '%-22s recovered %11s bytes  wall %6.2f s  reads %7d  to bad areas %6d\n' \
-		"$name" "$(finished_bytes "$map")" "$(echo "$t1 - $t0" | bc)" "$reads" "$failed"
+	phases=$(grep -o 'done in [0-9.]* s' "$T/$name.out" | awk '{ t += $3 } END { if (NR) printf " (read phases %.2f s, then the image)", t }')
+	printf '%-22s recovered %11s bytes  wall %6.2f s  reads %7d  to bad areas %6d%s\n' \
+		"$name" "$(finished_bytes "$map")" "$(echo "$t1 - $t0" | bc)" "$reads" "$failed" "$phases"
 }
 
 nbad=$(ranges_of "$BAD" | while IFS=- read -r a b; do echo $((b - a + 1)); done | paste -sd+ | bc)
