@@ -1,0 +1,7 @@
+# Fuzz target for the rescue mapfile parser (tests/fuzz/fuzz_rescue_map.c),
+# built with clang's libFuzzer; tests/fuzz/t_fuzz_rescue_map.sh runs it.
+FUZZ_RMAP_SRC := tests/fuzz/fuzz_rescue_map.c imager/rescue_map.c
+$(B)/tests/fuzz/fuzz_rescue_map: $(FUZZ_RMAP_SRC) imager/rescue_map.h
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $(FUZZ_RMAP_SRC)
+test-bins: $(B)/tests/fuzz/fuzz_rescue_map
