@@ -11,7 +11,9 @@
  * fills a bounded ring of 4 MiB buffers (copy_pipe.c) while this thread
  * writes them, so reading and writing overlap.  Each buffer is cut into
  * 64 KiB blocks: runs of zero blocks become lb_dev_zero (a hole in a file,
- * BLKZEROOUT on a device) instead of writes.  After fdatasync, the
+ * BLKZEROOUT on a device) instead of writes.  Before copying, a marker
+ * near the end of the target catches power-of-two fake-capacity media
+ * (dev_capacity.c, C007).  After fdatasync, the
  * optional verify pass drops the target's cached pages, reads it back and
  * compares an XXH3 hash per buffer with the hash taken while copying; a
  * mismatch names the first differing byte (C007: fake-capacity media).
@@ -347,6 +349,22 @@ static int finish(struct lb_ctx *ctx, struct lb_dev *t, struct meter *m)
 	return 0;
 }
 
+/* Closes the target; a failed close (the last write-back) fails a job
+ * that had succeeded so far.  Returns the job's result R. */
+static int close_target(struct lb_ctx *ctx, struct lb_dev *t, int r)
+{
+	char path[256];
+	int c;
+
+	memcpy(path, t->path, sizeof path);
+	if ((c = lb_dev_close(t)) < 0 && r == 0) {
+		snprintf(ctx->msg, sizeof ctx->msg, "closing %.200s: %s", path,
+			 strerror(-c));
+		r = -LB_ETARGET;
+	}
+	return r;
+}
+
 int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 {
 	struct lb_dev *s = NULL, *t = NULL;
@@ -363,7 +381,8 @@ int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 	if ((r = lb_pt_clone_fit(ctx, s, &o->target, &need)) < 0)
 		goto out;
 	s->size = need;
-	if ((r = open_target(ctx, o, s->size, &t)) < 0)
+	if ((r = open_target(ctx, o, s->size, &t)) < 0 ||
+	    (r = lb_dev_check_capacity(ctx, t, s->size)) < 0)      /* C007 */
 		goto out;
 	if (o->verify_after &&
 	    !(hash = calloc(s->size / COPY_CHUNK + 1, sizeof *hash))) {
@@ -384,8 +403,8 @@ int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 	}
 out:
 	free(hash);
-	if (t && lb_dev_close(t) < 0 && r == 0)
-		r = write_error(ctx, t, 0, -EIO);
+	if (t)
+		r = close_target(ctx, t, r);
 	lb_dev_close(s);
 	return r;
 }

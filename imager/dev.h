@@ -68,4 +68,14 @@ static inline int lb_dev_zero(struct lb_dev *d, uint64_t off, uint64_t len)
 static inline int lb_dev_flush(struct lb_dev *d)
 { return d->ops->flush(d); }
 
+/* Added by the device layer (dev_capacity.c), additive: before a restore
+ * or clone writes D (opened for writing, confirmed for overwrite), checks
+ * that it keeps data near the end of the NEED bytes it will get: writes a
+ * unique marker in the last sector below NEED, drops the cache, reads it
+ * back, and reads the sectors where a device that wraps around at a power
+ * of two (a counterfeit-capacity card, case C007) would have put it.
+ * Returns 0, or -LB_ETARGET with the byte offset, LBA and the likely real
+ * capacity in ctx->msg.  Costs one write and a few dozen sector reads. */
+int lb_dev_check_capacity(struct lb_ctx *ctx, struct lb_dev *d, uint64_t need);
+
 #endif

@@ -51,8 +51,10 @@ unset LIFEBOAT_FAULT_MAP
 (ulimit -f 4096; expect "file-size limit (ulimit -f): exit 5" 5 "File too large" "FAILED" -- \
 	"$LIFEBOAT" clone "$T/src.img" "$T/big.img" --yes)
 
-LIFEBOAT_FAULT_ALIAS=$((8 << 20)) expect "fake-capacity target: --verify names the first bad byte, exit 7" 7 \
-	"differs" "at byte" -- "$LIFEBOAT" clone "$T/src.img" "fault:$T/fake.img" --yes --verify
+LIFEBOAT_FAULT_ALIAS=$((8 << 20)) expect "fake capacity wrapping at 8 MiB: refused before copying, exit 5 (C007)" 5 \
+	"wraps around" "holds only 8388608 bytes" -- "$LIFEBOAT" clone "$T/src.img" "fault:$T/fake.img" --yes
+LIFEBOAT_FAULT_ALIAS=$((0x980000)) expect "fake capacity wrapping at 9.5 MiB: --verify names the first bad byte, exit 7 (C007)" 7 \
+	"differs" "at byte" "(LBA 0)" -- "$LIFEBOAT" clone "$T/src.img" "fault:$T/fake.img" --yes --verify
 
 if need_root && mkdir -p "$T/small" && mount -t tmpfs -o size=4M tmpfs "$T/small" 2>/dev/null; then
 	on_exit "umount $T/small"

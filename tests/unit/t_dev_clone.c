@@ -101,10 +101,17 @@ static void test_fake_capacity(void)
 
 	snprintf(out, sizeof out, "%s/fake.img", dir);
 	snprintf(fdst, sizeof fdst, "fault:%s", out);
+	/* wraps at a power of two: the marker probe sees it before copying */
 	setenv("LIFEBOAT_FAULT_ALIAS", "0x800000", 1);
 	r = lb_clone(&ctx, &o);
+	CHECK("alias 8 MiB: the capacity probe refuses before copying",
+	      r == -LB_ETARGET && lb_exit_code(r) == LB_EXIT_TARGET_IO &&
+	      strstr(ctx.msg, "wraps around") && strstr(ctx.msg, "holds only 8388608 bytes"));
+	/* wraps at 9.5 MiB: the probe cannot see it, verify-after does */
+	setenv("LIFEBOAT_FAULT_ALIAS", "0x980000", 1);
+	r = lb_clone(&ctx, &o);
 	unsetenv("LIFEBOAT_FAULT_ALIAS");
-	CHECK("alias: verify-after reports a mismatch", r == -LB_EMISMATCH &&
+	CHECK("alias 9.5 MiB: verify-after reports a mismatch", r == -LB_EMISMATCH &&
 	      lb_exit_code(r) == LB_EXIT_MISMATCH);
 	printf("# %s\n", ctx.msg);
 	CHECK("alias: names the first bad byte", strstr(ctx.msg, "at byte 4096 ") != NULL);
