@@ -11,9 +11,12 @@
  * nothing.  Filesystems whose span holds no unreadable byte are skipped
  * without being opened.  A filesystem libext2fs cannot open (its
  * superblock was in a bad area) is named in the log and skipped.
- * FAT and NTFS are not walked yet (docs/rescue.md).
+ * FAT12/16/32 is walked by rescue_files_fat.c; exFAT and NTFS are not
+ * walked yet (docs/rescue.md).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +24,10 @@
 
 #include "dev.h"
 #include "probe.h"
-#include "rescue.h"
+#include "rescue_files.h"
 
 #define WALK_MAX  (10u << 20)
 #define DEPTH_MAX 64
-#define FILES_MAX 100000
 
 struct walk {
 	ext2_filsys fs;
@@ -35,27 +37,9 @@ struct walk {
 	const char *fstype;
 	uint8_t *seen;
 	size_t entries;
-	struct lb_bad_file *v;
-	size_t n, cap;
+	struct lb_bad_list out;
 	int err;
 };
-
-/* Bytes of [POS, POS+LEN) that the map does not call finished. */
-static uint64_t unfinished(const struct lb_rmap *m, uint64_t pos, uint64_t len)
-{
-	uint64_t t = 0, end = pos + len;
-
-	if (pos >= m->size)
-		return 0;
-	for (size_t i = lb_rmap_find(m, pos); i < m->n && m->v[i].pos < end; i++) {
-		uint64_t a = m->v[i].pos > pos ? m->v[i].pos : pos;
-		uint64_t z = m->v[i].pos + m->v[i].size < end ?
-			     m->v[i].pos + m->v[i].size : end;
-		if (m->v[i].st != LB_RM_FINISHED && z > a)
-			t += z - a;
-	}
-	return t;
-}
 
 static int blk_cb(ext2_filsys fs, blk64_t *blk, e2_blkcnt_t cnt, blk64_t ref,
 		  int off, void *priv)
@@ -63,25 +47,30 @@ static int blk_cb(ext2_filsys fs, blk64_t *blk, e2_blkcnt_t cnt, blk64_t ref,
 	struct walk *w = priv;
 	uint64_t bs = fs->blocksize;
 
-	w->bad += unfinished(w->m, w->base + *blk * bs, bs);
+	w->bad += lb_rmap_unfinished(w->m, w->base + *blk * bs, bs);
 	return 0;
 }
 
-static int add_file(struct walk *w, const char *path)
+int lb_bad_list_add(struct lb_bad_list *l, uint32_t part, const char *fstype,
+		    const char *path, uint64_t bad_bytes)
 {
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 32;
-		struct lb_bad_file *v = realloc(w->v, cap * sizeof *v);
-		if (!v || cap > FILES_MAX)
-			return free(v == w->v ? NULL : v), -ENOMEM;
-		w->v = v;
-		w->cap = cap;
+	struct lb_bad_file *f;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		if (l->n >= LB_BAD_FILES_MAX)
+			return -E2BIG;
+		if (!(f = realloc(l->v, cap * sizeof *f)))
+			return -ENOMEM;
+		l->v = f;
+		l->cap = cap;
 	}
-	memset(&w->v[w->n], 0, sizeof w->v[0]);
-	w->v[w->n].part = w->part;
-	snprintf(w->v[w->n].fstype, sizeof w->v[0].fstype, "%s", w->fstype);
-	snprintf(w->v[w->n].path, sizeof w->v[0].path, "%s", path);
-	w->v[w->n++].bad_bytes = w->bad;
+	f = &l->v[l->n++];
+	memset(f, 0, sizeof *f);
+	f->part = part;
+	snprintf(f->fstype, sizeof f->fstype, "%s", fstype);
+	snprintf(f->path, sizeof f->path, "%s", path);
+	f->bad_bytes = bad_bytes;
 	return 0;
 }
 
@@ -94,7 +83,7 @@ static void check_inode(struct walk *w, ext2_ino_t ino, const char *path)
 	w->seen[ino / 8] |= (uint8_t)(1 << (ino % 8));
 	w->bad = 0;
 	ext2fs_block_iterate3(w->fs, ino, BLOCK_FLAG_READ_ONLY, NULL, blk_cb, w);
-	if (w->bad && add_file(w, path))
+	if (w->bad && lb_bad_list_add(&w->out, w->part, w->fstype, path, w->bad))
 		w->err = -ENOMEM;
 }
 
@@ -181,6 +170,24 @@ static int scan_ext(struct lb_ctx *ctx, struct walk *w, const char *data)
 	return w->seen ? w->err : -ENOMEM;
 }
 
+/* One partition's filesystem, by type; others are not walked. */
+static int scan_part(struct lb_ctx *ctx, struct walk *w, const char *data,
+		     int fd, const struct lb_part_plan *p)
+{
+	w->base = p->start;
+	w->part = p->number;
+	w->fstype = p->fs.type;
+	if (!strncmp(p->fs.type, "ext", 3))
+		return scan_ext(ctx, w, data);
+	if (!strcmp(p->fs.type, "vfat") && fd >= 0 &&
+	    lb_rescue_fat_files(fd, p->start, p->size, p->number, w->m,
+				&w->out) == -EINVAL)
+		log_line(ctx, "rescue: partition %u: the FAT filesystem cannot "
+			 "be read (%s): its files are not listed", p->number,
+			 "damaged boot sector");
+	return 0;
+}
+
 int lb_rescue_bad_files(struct lb_ctx *ctx, const char *data,
 			const struct lb_rmap *m, struct lb_bad_file **out)
 {
@@ -189,7 +196,7 @@ int lb_rescue_bad_files(struct lb_ctx *ctx, const char *data,
 	struct lb_disk_plan plan;
 	struct lb_ctx pctx = { 0 };
 	struct lb_dev *dev;
-	int r;
+	int r, fd;
 
 	*out = NULL;
 	if ((r = lb_dev_open(ctx, &span, LB_DEV_READ, 0, &dev)))
@@ -198,21 +205,17 @@ int lb_rescue_bad_files(struct lb_ctx *ctx, const char *data,
 	lb_dev_close(dev);
 	if (r)
 		return 0;       /* no readable table: nothing to walk */
-	for (size_t i = 0; i < plan.nparts && !r; i++) {
-		const struct lb_part_plan *p = &plan.parts[i];
-		if (strncmp(p->fs.type, "ext", 3) ||
-		    !unfinished(m, p->start, p->size))
-			continue;
-		w.base = p->start;
-		w.part = p->number;
-		w.fstype = p->fs.type;
-		r = scan_ext(ctx, &w, data);
-	}
+	fd = open(data, O_RDONLY | O_CLOEXEC);
+	for (size_t i = 0; i < plan.nparts && !r; i++)
+		if (lb_rmap_unfinished(m, plan.parts[i].start, plan.parts[i].size))
+			r = scan_part(ctx, &w, data, fd, &plan.parts[i]);
+	if (fd >= 0)
+		close(fd);
 	lb_plan_free(&plan);
 	if (r) {
-		free(w.v);
+		free(w.out.v);
 		return r;
 	}
-	*out = w.v;
-	return (int)w.n;
+	*out = w.out.v;
+	return (int)w.out.n;
 }

@@ -142,6 +142,24 @@ uint64_t lb_rmap_bytes(const struct lb_rmap *m, char st)
 	return t;
 }
 
+uint64_t lb_rmap_unfinished(const struct lb_rmap *m, uint64_t pos,
+			    uint64_t len)
+{
+	uint64_t t = 0, end;
+
+	if (pos >= m->size)
+		return 0;
+	end = len > m->size - pos ? m->size : pos + len;
+	for (size_t i = lb_rmap_find(m, pos); i < m->n && m->v[i].pos < end; i++) {
+		uint64_t a = m->v[i].pos > pos ? m->v[i].pos : pos;
+		uint64_t z = m->v[i].pos + m->v[i].size < end ?
+			     m->v[i].pos + m->v[i].size : end;
+		if (m->v[i].st != LB_RM_FINISHED && z > a)
+			t += z - a;
+	}
+	return t;
+}
+
 size_t lb_rmap_count(const struct lb_rmap *m, char st)
 {
 	size_t k = 0;

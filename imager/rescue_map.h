@@ -65,6 +65,11 @@ char lb_rmap_status(const struct lb_rmap *m, uint64_t pos);
 /* Bytes with status ST. */
 uint64_t lb_rmap_bytes(const struct lb_rmap *m, char st);
 
+/* Bytes of [POS, POS+LEN) whose status is not finished ('+'); bytes past
+ * the end of the map count as finished. */
+uint64_t lb_rmap_unfinished(const struct lb_rmap *m, uint64_t pos,
+			    uint64_t len);
+
 /* Number of blocks with status ST (error areas for '-'). */
 size_t lb_rmap_count(const struct lb_rmap *m, char st);
 

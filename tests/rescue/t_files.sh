@@ -78,3 +78,31 @@ else
 	fail "data first: used blocks are rescued before free space" \
 		"26M: $(status_at $((26 << 20))) notes.txt: $(status_at $(( (2048 + nb * 8) * 512 ))) 20M: $(status_at $((20 << 20)))"
 fi
+
+# FAT: a FAT16 filesystem in partition 1 (mkfs.vfat + mcopy, no root), a
+# bad sector inside a file with a long name in a subfolder, found by a
+# marker at the start of its content.
+if have mkfs.vfat && have mcopy && have mmd; then
+	truncate -s 20M "$T/fat.img"
+	mkfs.vfat -F 16 -n RESCUE "$T/fat.img" 16384 >/dev/null 2>&1
+	{ printf 'LIFEBOAT-MARKER-FAT'; head -c 150000 /dev/urandom; } >"$T/Holiday Photos 2024.jpg"
+	head -c 70000 /dev/urandom >"$T/other.bin"
+	mmd -i "$T/fat.img" ::/Pictures &&
+	mcopy -i "$T/fat.img" "$T/other.bin" ::/other.bin &&
+	mcopy -i "$T/fat.img" "$T/Holiday Photos 2024.jpg" "::/Pictures/Holiday Photos 2024.jpg"
+	truncate -s 24M "$T/fdisk.img"
+	printf 'label: dos\nstart=2048, size=32768, type=6\n' | sfdisk -q "$T/fdisk.img" >/dev/null
+	dd if="$T/fat.img" of="$T/fdisk.img" bs=1M seek=1 conv=notrunc status=none
+	off=$(grep -obUa LIFEBOAT-MARKER-FAT "$T/fat.img" | head -1 | cut -d: -f1)
+	FBAD="$((2048 + off / 512 + 40)):1"
+	badmap "$T/fbad.map" "$FBAD"
+	out=$(LIFEBOAT_FAULT_MAP=$T/fbad.map "$LIFEBOAT" rescue "fault:$T/fdisk.img" "$T/f.qcow2" 2>&1)
+	if echo "$out" | grep -q "partition 1, vfat\] /Pictures/Holiday Photos 2024.jpg (512 bytes unreadable)" &&
+	   [ "$(echo "$out" | grep -c '\] /')" = 1 ]; then
+		pass "FAT: the report names the one file (long name, subfolder)"
+	else
+		fail "FAT: the report names the one file (long name, subfolder)" "$(echo "$out" | tail -4)"
+	fi
+else
+	skip "FAT: the report names the one file (long name, subfolder)" "mtools or dosfstools not installed"
+fi

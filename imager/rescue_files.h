@@ -1,0 +1,28 @@
+/*
+ * rescue_files.h — private glue of the "files that lost data" walkers:
+ * ext via libext2fs (rescue_files.c, which also drives the others) and
+ * FAT12/16/32 (rescue_files_fat.c).  Not public.
+ */
+#ifndef LB_RESCUE_FILES_H
+#define LB_RESCUE_FILES_H
+
+#include "rescue.h"
+
+#define LB_BAD_FILES_MAX 100000
+
+struct lb_bad_list {
+	struct lb_bad_file *v;
+	size_t n, cap;
+};
+
+/* Appends one file; -ENOMEM, or -E2BIG past LB_BAD_FILES_MAX. */
+int lb_bad_list_add(struct lb_bad_list *l, uint32_t part, const char *fstype,
+		    const char *path, uint64_t bad_bytes);
+
+/* Files of the FAT12/16/32 filesystem at byte BASE (LEN bytes) of the
+ * raw disk open as FD that touch a byte M does not call finished.
+ * Returns 0 or a negative errno (-EINVAL: not a FAT it can read). */
+int lb_rescue_fat_files(int fd, uint64_t base, uint64_t len, uint32_t part,
+			const struct lb_rmap *m, struct lb_bad_list *out);
+
+#endif
