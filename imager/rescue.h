@@ -114,5 +114,9 @@ struct lb_sysfs_saved {
 int lb_sysfs_lower_timeouts(struct lb_ctx *ctx, const char *path,
 			    int timeout_s, int eh_s, struct lb_sysfs_saved *s);
 int lb_sysfs_restore_timeouts(struct lb_ctx *ctx, struct lb_sysfs_saved *s);
+/* The same on the device folder DIR itself (for tests: any folder with
+ * "timeout" and "eh_timeout" files). */
+int lb_sysfs_lower_in(struct lb_ctx *ctx, const char *dir, int timeout_s,
+		      int eh_s, struct lb_sysfs_saved *s);
 
 #endif

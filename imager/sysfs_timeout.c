@@ -94,6 +94,13 @@ int lb_sysfs_lower_timeouts(struct lb_ctx *ctx, const char *path,
 	s->timeout = s->eh_timeout = -1;
 	if (device_dir(path, dir, sizeof dir))
 		return 0;
+	return lb_sysfs_lower_in(ctx, dir, timeout_s, eh_s, s);
+}
+
+int lb_sysfs_lower_in(struct lb_ctx *ctx, const char *dir, int timeout_s,
+		      int eh_s, struct lb_sysfs_saved *s)
+{
+	memset(s, 0, sizeof *s);
 	s->timeout = read_int(dir, "timeout");
 	s->eh_timeout = read_int(dir, "eh_timeout");
 	if (s->timeout < 0 && s->eh_timeout < 0)
