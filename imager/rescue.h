@@ -63,8 +63,9 @@ struct lb_rescue_opts {
  * sectors are not an error: lb_rescue_stats.bad says how many bytes),
  * -ECANCELED when cancelled (the work files stay for --resume), -ENODEV
  * when the source stopped answering (ctx->msg says at which byte; the map
- * is saved), -EEXIST when IMAGE or its work files exist and neither
- * resume nor import was asked, or another negative errno. */
+ * is saved), -LB_EREFUSED (exit 3) when IMAGE or its work files exist
+ * and neither resume nor import was asked, -ENOENT when resume was asked
+ * and there is nothing to resume, or another negative errno. */
 int lb_rescue(struct lb_ctx *ctx, const struct lb_rescue_opts *o);
 
 /* Reads the rescue map stored in IMAGE (a finished rescue) into M.

@@ -106,6 +106,20 @@ static void direct_off(struct rs *s)
 	       "on with cached reads", s->src->path);
 }
 
+/* A read that O_DIRECT cannot do (a file whose size is not a multiple of
+ * the sector: its last piece) is done through the cache, once. */
+static int64_t tail_read(struct rs *s, uint64_t pos, size_t len)
+{
+	int fl = fcntl(s->src->fd, F_GETFL);
+	int64_t n;
+
+	if (fl < 0 || fcntl(s->src->fd, F_SETFL, fl & ~O_DIRECT) < 0)
+		return -EINVAL;
+	n = lb_rs_reader_pread(s->reader, s->buf, len, pos, s->read_timeout_ms);
+	fcntl(s->src->fd, F_SETFL, fl);
+	return n;
+}
+
 static int gone(int e)
 {
 	return e == ENODEV || e == ENXIO || e == ENOMEDIUM || e == ESHUTDOWN ||
@@ -119,7 +133,11 @@ int lb_rs_read(struct rs *s, uint64_t pos, size_t len)
 
 	if (s->ctx->cancel)
 		return -ECANCELED;
-	n = lb_rs_reader_pread(s->reader, s->buf, len, pos, s->read_timeout_ms);
+	if (s->direct && (len % s->sec || pos % s->sec))
+		n = tail_read(s, pos, len);     /* the short end of a file */
+	else
+		n = lb_rs_reader_pread(s->reader, s->buf, len, pos,
+				       s->read_timeout_ms);
 	if (n == -EINVAL && s->direct) {
 		direct_off(s);
 		n = lb_rs_reader_pread(s->reader, s->buf, len, pos,

@@ -32,9 +32,11 @@ static int exists(const char *p)
 	return stat(p, &st) == 0;
 }
 
-static int refuse(struct rs *s, int err, const char *fmt, const char *a)
+/* FMT has one %s, for A. */
+static int __attribute__((format(printf, 3, 0)))
+refuse(struct rs *s, int err, const char *fmt, const char *a)
 {
-	snprintf(s->ctx->msg, sizeof s->ctx->msg, fmt, a, a);
+	snprintf(s->ctx->msg, sizeof s->ctx->msg, fmt, a);
 	return err;
 }
 
@@ -59,7 +61,7 @@ static int from_image(struct rs *s)
 	if (s->map.size != s->src->size) {
 		lb_rmap_free(&s->map);
 		return refuse(s, -LB_EREFUSED, "%s holds the rescue of a "
-			      "source of another size%s", s->o->image);
+			      "source of another size", s->o->image);
 	}
 	if ((r = lb_restore(&rctx, &ro))) {
 		snprintf(s->ctx->msg, sizeof s->ctx->msg, "%s", rctx.msg);
@@ -95,15 +97,15 @@ static int prepare_map(struct rs *s)
 	int work = exists(s->map_path) && exists(s->data_path), r;
 
 	if (work && !o->resume && !o->import_map)
-		return refuse(s, -EEXIST, "an interrupted rescue into %s "
-			      "exists (%s.rescue-map): go on with --resume",
+		return refuse(s, -LB_EREFUSED, "an interrupted rescue into %s "
+			      "exists (IMAGE.rescue-map): go on with --resume",
 			      o->image);
 	if (!work && exists(o->image) && !o->resume)
-		return refuse(s, -EEXIST, "%s exists; --resume tries its bad "
-			      "areas again (%s)", o->image);
+		return refuse(s, -LB_EREFUSED, "%s exists; --resume tries its bad "
+			      "areas again", o->image);
 	if (!work && !exists(o->image) && o->resume)
 		return refuse(s, -ENOENT, "nothing to resume: neither %s nor "
-			      "its rescue map exists%s", o->image);
+			      "its rescue map exists", o->image);
 	if (o->import_map) {
 		if ((r = load_map(s, o->import_map)))
 			return r;
@@ -142,6 +144,9 @@ static int setup(struct rs *s)
 	if ((r = lb_rs_open_source(s)))
 		return r;
 	size = s->src->size;
+	if (!size)
+		return refuse(s, -EINVAL, "%s is empty (0 bytes): nothing to "
+			      "rescue", s->o->source.path);
 	s->skip_max = size / 100 / s->sec * s->sec;
 	if (s->skip_max < RS_SKIP0)
 		s->skip_max = RS_SKIP0;

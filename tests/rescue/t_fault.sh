@@ -67,9 +67,9 @@ echo "$out" | grep -q "Unreadable: $(( $(echo $BAD | tr ' ' '\n' | cut -d: -f2 |
 "$LIFEBOAT" rescue "fault:$T/disk.img" "$T/full.qcow2" >/dev/null 2>&1
 rc=$?
 raw_of "$T/full.qcow2" "$T/again0.raw"
-[ $rc -ne 0 ] && cmp -s "$T/again0.raw" "$T/expected.raw" &&
-	pass "an existing image is refused without --resume" ||
-	fail "an existing image is refused without --resume"
+[ $rc = 3 ] && cmp -s "$T/again0.raw" "$T/expected.raw" &&
+	pass "an existing image is refused without --resume (exit 3)" ||
+	fail "an existing image is refused without --resume (exit 3)" "exit $rc"
 
 # 3. kill -9 in the middle, then --resume
 LIFEBOAT_FAULT_DELAY_MS=1 "$LIFEBOAT" rescue "fault:$T/disk.img" "$T/k.qcow2" \
