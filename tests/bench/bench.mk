@@ -3,5 +3,6 @@
 # a number.  BENCH_MIB sets the disk size (default 2048).
 bench: $(B)/host/lifeboat
 	tests/bench/bench.sh
+	bash tests/bench/rescue.sh
 
 .PHONY: bench
