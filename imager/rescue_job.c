@@ -220,6 +220,18 @@ static int finish(struct rs *s)
 	return r;
 }
 
+/* Tells the UI what a resumed map already holds (finished, bad). */
+static void show_map(struct rs *s)
+{
+	for (size_t i = 0; s->ctx->region && i < s->map.n; i++) {
+		const struct lb_rblock *b = &s->map.v[i];
+		if (b->st == LB_RM_FINISHED || b->st == LB_RM_BAD)
+			s->ctx->region(b->pos, b->size, b->st == LB_RM_BAD ?
+				       LB_REGION_BAD : LB_REGION_COPIED,
+				       s->ctx->user);
+	}
+}
+
 int lb_rescue(struct lb_ctx *ctx, const struct lb_rescue_opts *o)
 {
 	struct rs s = { .ctx = ctx, .o = o, .wfd = -1 };
@@ -239,6 +251,7 @@ int lb_rescue(struct lb_ctx *ctx, const struct lb_rescue_opts *o)
 	if (!(r = setup(&s))) {
 		if (o->live_map)
 			*o->live_map = &s.map;
+		show_map(&s);
 		if (!o->keep_timeouts)
 			lb_sysfs_lower_timeouts(ctx, s.src->path, 5, 5, &saved);
 		lb_prog_begin(&s.prog, ctx, LB_PHASE_RESCUE_COPY, s.map.size);
