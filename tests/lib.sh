@@ -11,9 +11,17 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SHARED=${SHARED:-$TOP/../shared}
 T=$(mktemp -d "${TMPDIR:-/tmp}/lbtest.XXXXXX")
 trap 'lb_cleanup' EXIT
-LB_CLEANUP_HOOKS=()
-lb_cleanup() { local h; for h in "${LB_CLEANUP_HOOKS[@]}"; do eval "$h" || true; done; rm -rf "$T"; }
-on_exit() { LB_CLEANUP_HOOKS+=("$1"); }
+# Cleanup hooks live in a file, not a shell array, so that a hook registered
+# inside $(...) or a pipeline (a subshell) still runs.  They run last-in
+# first-out: an unmount registered after its losetup runs before the detach.
+lb_cleanup() {
+	local h
+	if [ -f "$T/.on_exit" ]; then
+		tac "$T/.on_exit" | while IFS= read -r h; do eval "$h" </dev/null >/dev/null 2>&1 || true; done
+	fi
+	rm -rf "$T"
+}
+on_exit() { printf '%s\n' "$1" >>"$T/.on_exit"; }
 
 _name() { echo "$(basename "$(dirname "$0")")/$(basename "$0" .sh): $1"; }
 pass() { echo "PASS $(_name "$1")" >>"$LB_RESULTS"; echo "PASS $1"; }
