@@ -171,3 +171,15 @@ for f in raw.img raw2.img; do
 	if grep -q "^table: none raw=0" <<<"$out" && grep -q "part 0 .*mode=used-blocks" <<<"$out"; then pass "C023 $f: no table, filesystem on the whole disk imaged by used blocks"
 	else fail "C023 $f" "$out"; fi
 done
+
+# ---- identity: kept by default, new with --new-ids (C072/C074) ----
+rm -f t.img; truncate -s 64M t.img
+restore g.qcow2 t.img $((64*MiB))
+same=$(sgdisk -p t.img | grep "Disk identifier"); orig=$(sgdisk -p g.img | grep "Disk identifier")
+[ "$same" = "$orig" ] && pass "identity kept by default: same disk GUID" || fail "identity kept" "$same vs $orig"
+rm -f t.img; truncate -s 64M t.img
+"$L" restore g.qcow2 t.img --yes --new-ids --offset 0 --length $((64*MiB)) >"$T/log" 2>&1
+new=$(sgdisk -p t.img | grep "Disk identifier"); p1a=$(sgdisk -i 1 g.img | grep "unique GUID"); p1b=$(sgdisk -i 1 t.img | grep "unique GUID")
+if [ "$new" != "$orig" ] && [ "$p1a" != "$p1b" ] && gpt_ok t.img && [ "$(starts g.img | sed 's/g.img//;s/uuid=.*//')" = "$(starts t.img | sed 's/t.img//;s/uuid=.*//')" ]; then
+	pass "--new-ids: new disk and partition GUIDs, same layout, sgdisk -v clean"
+else fail "--new-ids" "$new / $p1b $(tail -1 "$T/log")"; fi

@@ -151,3 +151,17 @@ off=$(( $(debugfs -R "bmap /random.bin 10" "$T/v.img" 2>/dev/null) * bs + 7 ))
 printf 'X' | dd of="$T/v.img" bs=1 seek=$off conv=notrunc status=none
 "$LIFEBOAT" verify "$T/v.qcow2" --against "$T/v.img" >"$T/log" 2>&1; rc=$?
 [ $rc = 7 ] && grep -q "at byte $off" "$T/log" && pass "verify --against: a changed byte in a file is still found (exit 7, byte $off)" || fail "verify --against changed file" "rc=$rc $(tail -1 "$T/log")"
+
+# ---- one partition backed up by used blocks, restored into a partition ----
+rm -f "$T"/*.img "$T"/*.qcow2
+truncate -s 64M "$T/d.img"; sgdisk -o -n1:2048:+40M "$T/d.img" >/dev/null
+truncate -s 40M "$T/p.img"; mkfs.ext4 -q -F -d "$T/files" "$T/p.img"
+dd if="$T/p.img" of="$T/d.img" bs=512 seek=2048 conv=notrunc status=none
+"$LIFEBOAT" backup "$T/d.img" "$T/p.qcow2" --partition 1 --force >/dev/null 2>&1
+"$LIFEBOAT" info "$T/p.qcow2" | grep -q "ext4 *used-blocks" && pass "partition backup: info says ext4, used-blocks" || fail "partition backup: mode"
+truncate -s 64M "$T/d2.img"; sgdisk -o -n1:2048:+40M "$T/d2.img" >/dev/null
+"$LIFEBOAT" restore "$T/p.qcow2" "$T/d2.img" --partition 1 --yes >/dev/null 2>&1
+dd if="$T/d2.img" of="$T/q.img" bs=512 skip=2048 count=81920 status=none
+bad=; e2fsck -fn "$T/q.img" >/dev/null 2>&1 || bad=e2fsck
+for f in $FILES; do ext_read "$T/q.img" "$f" | cmp -s - "$T/files/$f" || bad="$bad $f"; done
+[ -z "$bad" ] && pass "partition restore into partition 1: e2fsck -fn clean, files identical" || fail "partition restore" "$bad"
