@@ -53,6 +53,11 @@ int lb_rs_reader_stop(struct lb_rs_reader *r);
 
 double lb_rs_now(void);
 
+/* rescue_plan.c: the used-block map for data first into s->used, waited
+ * for at most s->read_timeout_ms.  Returns 1 when there is one, else 0
+ * with the reason in WHY. */
+int lb_rs_plan(struct rs *s, char *why, size_t whysz);
+
 /* Opens the source read-only, plans the used blocks for data first,
  * switches reads to O_DIRECT (or logs why not). */
 int lb_rs_open_source(struct rs *s);

@@ -25,7 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "probe.h"
 #include "rescue_int.h"
 
 double lb_rs_now(void)
@@ -50,27 +49,20 @@ rs_log(struct rs *s, const char *fmt, ...)
 	s->ctx->log(line, s->ctx->user);
 }
 
-/* Data first: the used blocks of the partitions and filesystems, read
- * through the cache before O_DIRECT is on (the probers read small,
- * unaligned pieces).  A table or filesystem that cannot be read just
- * means there is no plan: everything is then rescued in disk order. */
+/* Data first: the used blocks of the partitions and filesystems
+ * (rescue_plan.c, with a deadline), read through the cache before
+ * O_DIRECT is on.  A table or filesystem that cannot be read just means
+ * there is no plan: everything is then rescued in disk order. */
 static void plan_used(struct rs *s)
 {
-	struct lb_disk_plan plan;
-	struct lb_ctx pctx = { 0 };
+	char why[600];
 
 	if (s->o->no_data_first)
 		return;
-	if (lb_plan_used(&pctx, s->src, 0, &plan) == 0 && !plan.raw &&
-	    lb_extmap_finish(&plan.used) == 0 && plan.used.n) {
-		s->used = plan.used;
-		lb_extmap_init(&plan.used);
-		s->have_used = 1;
-	} else {
+	s->have_used = lb_rs_plan(s, why, sizeof why);
+	if (!s->have_used)
 		rs_log(s, "rescue: no used-block map (%s); rescuing in disk "
-		       "order", pctx.msg[0] ? pctx.msg : "whole disk raw");
-	}
-	lb_plan_free(&plan);
+		       "order", why);
 }
 
 int lb_rs_open_source(struct rs *s)

@@ -248,15 +248,14 @@ int lb_rescue(struct lb_ctx *ctx, const struct lb_rescue_opts *o)
 	lb_extmap_init(&s.used);
 	snprintf(s.data_path, sizeof s.data_path, "%s.rescue-data", o->image);
 	snprintf(s.map_path, sizeof s.map_path, "%s.rescue-map", o->image);
+	if (!o->keep_timeouts)
+		lb_sysfs_lower_timeouts(ctx, o->source.path, 5, 5, &saved);
 	if (!(r = setup(&s))) {
 		if (o->live_map)
 			*o->live_map = &s.map;
 		show_map(&s);
-		if (!o->keep_timeouts)
-			lb_sysfs_lower_timeouts(ctx, s.src->path, 5, 5, &saved);
 		lb_prog_begin(&s.prog, ctx, LB_PHASE_RESCUE_COPY, s.map.size);
 		r = lb_rs_run_steps(&s);
-		lb_sysfs_restore_timeouts(ctx, &saved);
 		if (!r)
 			r = finish(&s);
 		else if (s.wfd >= 0 && r != -LB_ETARGET)
@@ -264,6 +263,7 @@ int lb_rescue(struct lb_ctx *ctx, const struct lb_rescue_opts *o)
 		if (o->live_map)
 			*o->live_map = NULL;
 	}
+	lb_sysfs_restore_timeouts(ctx, &saved);
 	lb_rs_stats(&s);
 	teardown(&s);
 	return r;

@@ -141,3 +141,14 @@ if [ $rc = 4 ] && grep -q "did not answer a read at byte" "$T/hang.out" &&
 else
 	fail "a read that hangs is reported (exit 4), not waited on" "exit $rc: $(tail -2 "$T/hang.out")"
 fi
+
+# 7. a disk that hangs on its partition table: data first gives up after
+# the read timeout (said in the log) instead of waiting on the planning
+LIFEBOAT_FAULT_SLOW=0+512@20000 "$LIFEBOAT" rescue "fault:$T/disk.img" \
+	"$T/hang0.qcow2" --read-timeout-ms 500 >"$T/hang0.out" 2>&1
+rc=$?
+if [ $rc = 4 ] && grep -q "partition table and filesystems took longer" "$T/hang0.out"; then
+	pass "a hang while reading the partition table is not waited on"
+else
+	fail "a hang while reading the partition table is not waited on" "exit $rc: $(tail -3 "$T/hang0.out")"
+fi
