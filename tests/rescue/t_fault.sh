@@ -152,3 +152,18 @@ if [ $rc = 4 ] && grep -q "partition table and filesystems took longer" "$T/hang
 else
 	fail "a hang while reading the partition table is not waited on" "exit $rc: $(tail -3 "$T/hang0.out")"
 fi
+
+# 8. --import-map: a ddrescue mapfile from an earlier attempt.  Its
+# finished areas are read again (their data is not in this image), its bad
+# areas are left for the later phases and re-tried there.
+printf '0 + 1\n0x0 0x%x +\n0x%x 0x%x -\n0x%x 0x%x +\n' $((9000 * 512)) \
+	$((9000 * 512)) $((100 * 512)) $((9100 * 512)) $(((SECTORS - 9100) * 512)) >"$T/old.map"
+"$LIFEBOAT" rescue "fault:$T/disk.img" "$T/imp.qcow2" --import-map "$T/old.map" \
+	--export-map "$T/imp.map" >"$T/imp.out" 2>&1
+raw_of "$T/imp.qcow2" "$T/imp.raw" 2>/dev/null
+if cmp -s "$T/imp.raw" "$T/expected.raw" &&
+   [ "$(bad_sectors "$T/imp.map")" = "$(ranges_of "$BAD")" ]; then
+	pass "--import-map: bad areas of an old map are retried, all data read"
+else
+	fail "--import-map: bad areas of an old map are retried, all data read" "$(tail -3 "$T/imp.out")"
+fi
