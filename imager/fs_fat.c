@@ -23,6 +23,7 @@ struct fat {
 	int bits;               /* 12, 16, 32 */
 	uint8_t media;
 	uint8_t state;          /* boot sector "dirty" byte */
+	uint32_t root;          /* FAT32 root directory cluster */
 };
 
 static int parse_bpb(const uint8_t *s, uint64_t len, struct fat *f,
@@ -51,6 +52,7 @@ static int parse_bpb(const uint8_t *s, uint64_t len, struct fat *f,
 	 * the count decides between FAT12 and FAT16 (fatgen103 section 3.5) */
 	f->bits = !lb_le16(s + 22) ? 32 : f->clusters < 4085 ? 12 : 16;
 	f->state = s[f->bits == 32 ? 65 : 37];
+	f->root = lb_le32(s + 44);
 	if ((uint64_t)f->fatsz * f->bps * 8 / f->bits < f->clusters + 2)
 		return lb_fs_raw(info, "FAT: the FAT is too small for %llu clusters",
 				 (unsigned long long)f->clusters);
@@ -104,6 +106,9 @@ static int walk_fat(struct lb_dev *dev, uint64_t off, const struct fat *f,
 			break;
 		if (c0 == 0 && (r = check_head(buf, f, info)))
 			break;
+		if (c0 == 0 && f->bits == 32 && (f->root < 2 || f->root >= f->clusters + 2 ||
+		    (f->root < n && !entry(buf, 32, f->root))))
+			r = lb_fs_raw(info, "FAT: the FAT32 root directory cluster %u is not allocated", f->root);
 		for (uint64_t i = c0 ? 0 : 2; !r && i < n; i++)
 			if (entry(buf, f->bits, i))
 				r = lb_extmap_add(map, data + (c0 + i - 2) * cbytes, cbytes);

@@ -282,6 +282,14 @@ static int load_bitmap(struct ntfs *n, uint8_t *rec, uint8_t **bits)
 	r = read_stream(n, runs, nr, 0, *bits, bytes);
 	if (!r && !((*bits)[0] & 1))
 		r = -EUCLEAN;           /* the boot sector's cluster is free? */
+	for (int i = 0; !r && i < n->nmft; i++)  /* and every $MFT cluster used */
+		for (uint64_t c = 0; n->mft[i].lcn >= 0 && c < n->mft[i].len; c++) {
+			uint64_t l = (uint64_t)n->mft[i].lcn + c;
+			if (!((*bits)[l / 8] >> (l % 8) & 1)) {
+				r = -EUCLEAN;
+				break;
+			}
+		}
 out:
 	free(runs);
 	return r;

@@ -106,3 +106,30 @@ if [ -f "$IMG/bitlocker-win7.img.xz" ]; then
 else
 	skip "C039/LUKS/xfs" "$IMG not present"
 fi
+
+# ---- C050: crafted FAT boot sectors: a reason, never a crash ----
+for patch in "13:\x00:sectors per cluster 0" "22:\xff\xff:FAT size larger than the volume" "11:\x00\x03:768-byte sectors"; do
+	IFS=: read -r at bytes what <<<"$patch"
+	truncate -s 16M cf.img; mkfs.vfat -F 16 cf.img >/dev/null
+	printf "$bytes" | dd of=cf.img bs=1 seek=$at conv=notrunc status=none
+	m=$(mode cf.img); rc=$?
+	if grep -q "MODE=raw" <<<"$m" || ! grep -q "TYPE=vfat" <<<"$m"; then pass "C050: FAT boot sector with $what: raw or not FAT, no crash"
+	else fail "C050 $what" "$m"; fi
+done
+
+# a 65535-entry root directory is odd but consistent: stored whole, no crash
+truncate -s 16M cf.img; mkfs.vfat -F 16 cf.img >/dev/null
+printf '\xff\xff' | dd of=cf.img bs=1 seek=17 conv=notrunc status=none
+"$P" fs cf.img >out 2>&1 && grep -q "^MODE=" out && pass "C050: 65535 root entries: a mode and a reason, no crash" || fail "C050 root entries" "$(cat out)"
+
+# ---- 4096-byte sectors: FAT and NTFS made for 4Kn, used-block round trip ----
+truncate -s 64M f4.img; mkfs.vfat -F 32 -S 4096 f4.img >/dev/null 2>&1
+m=$(mode f4.img)
+"$L" backup f4.img i.qcow2 --force >/dev/null 2>&1 && "$L" restore i.qcow2 r.img --yes >/dev/null 2>&1
+grep -q "MODE=used-blocks" <<<"$m" && fsck.vfat -n r.img >/dev/null 2>&1 && pass "4Kn FAT32 (-S 4096): used-blocks, fsck.vfat clean after round trip" || fail "4Kn FAT32" "$m"
+rm -f i.qcow2 r.img
+truncate -s 64M n4.img; mkntfs -Q -F -s 4096 n4.img >/dev/null 2>&1; ntfscp -q n4.img /usr/bin/bash bash >/dev/null 2>&1
+m=$(mode n4.img)
+"$L" backup n4.img i.qcow2 --force >/dev/null 2>&1 && "$L" restore i.qcow2 r.img --yes >/dev/null 2>&1
+if grep -q "MODE=used-blocks" <<<"$m" && ntfsfix -n r.img >/dev/null 2>&1 && ntfscat r.img /bash 2>/dev/null | cmp -s - /usr/bin/bash; then pass "4Kn NTFS (-s 4096): used-blocks, ntfsfix -n clean, file identical"
+else fail "4Kn NTFS" "$m"; fi
