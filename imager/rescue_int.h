@@ -39,6 +39,7 @@ struct rs {
 	struct lb_rs_reader *reader;    /* rescue_reader.c */
 	unsigned read_timeout_ms;
 	int reader_stuck;       /* a read never came back: leak, don't free */
+	int fresh;              /* a new map: the work file starts empty */
 };
 
 /* rescue_reader.c: one thread that does the source reads, so that a read

@@ -109,14 +109,17 @@ static int prepare_map(struct rs *s)
 	if (o->import_map) {
 		if ((r = load_map(s, o->import_map)))
 			return r;
-		if (!o->resume)
+		if (!o->resume) {
 			forget_finished(&s->map);
+			s->fresh = 1;
+		}
 		return 0;
 	}
 	if (work)
 		return load_map(s, s->map_path);
 	if (o->resume)
 		return from_image(s);
+	s->fresh = 1;
 	return lb_rmap_init(&s->map, s->src->size);
 }
 
@@ -124,7 +127,9 @@ static int open_work(struct rs *s)
 {
 	struct stat st;
 
-	s->wfd = open(s->data_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* a new map trusts nothing in an old work file: start it empty */
+	s->wfd = open(s->data_path, O_RDWR | O_CREAT | O_CLOEXEC |
+		      (s->fresh ? O_TRUNC : 0), 0644);
 	if (s->wfd < 0 || fstat(s->wfd, &st) < 0 ||
 	    ((uint64_t)st.st_size != s->map.size &&
 	     ftruncate(s->wfd, (off_t)s->map.size) < 0)) {
