@@ -36,6 +36,7 @@
 #include "dev_backend.h"
 #include "lifeboat.h"
 #include "pt.h"
+#include "fs.h"
 
 #define ZERO_BLOCK (64u << 10)
 
@@ -396,6 +397,10 @@ int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 		r = verify_all(ctx, s, t, hash, &m);
 	if (r == 0 && !o->target.offset)   /* GPT backup at the end (pt.h) */
 		r = lb_pt_after_write(ctx, t, o->grow_last, o->new_ids);
+	if (r == 0 && !o->target.offset && !o->new_ids)   /* C072, C074 */
+		lb_pt_identity_note(ctx, t);
+	if (r == 0)                        /* NTFS backup boot sector (fs.h) */
+		r = lb_fs_after_write(ctx, t, s->size);
 	if (r == 0) {
 		m.p.phase = LB_PHASE_DONE;
 		m.p.done = m.p.total;

@@ -159,3 +159,28 @@ int lb_fs_used(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
 	lb_extmap_free(&m);
 	return r;
 }
+
+int lb_fs_after_write(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t written)
+{
+	uint8_t s[4096];
+	uint32_t bps;
+	int64_t w;
+
+	if (dev->size <= written || lb_fs_read(dev, s, 512, 0) ||
+	    memcmp(s + 3, "NTFS    ", 8))
+		return 0;
+	bps = (uint32_t)(s[11] | s[12] << 8);
+	if (bps < 512 || bps > 4096 || (bps & (bps - 1)) || dev->size < 2 * bps ||
+	    lb_fs_read(dev, s, bps, 0))
+		return 0;
+	w = lb_dev_pwrite(dev, s, bps, dev->size / bps * bps - bps);
+	if (w != (int64_t)bps) {
+		snprintf(ctx->msg, sizeof(ctx->msg),
+			 "%s: writing the NTFS backup boot sector at the end failed",
+			 dev->path);
+		return w < 0 ? (int)w : -EIO;
+	}
+	if (ctx->log)
+		ctx->log("NTFS in a larger partition: boot sector copied to its last sector (the volume itself was not grown)", ctx->user);
+	return 0;
+}

@@ -63,6 +63,13 @@ int lb_fs_exfat_used(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
 int lb_fs_ntfs_used(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
 		    uint64_t len, struct lb_extmap *map, struct lb_fs_info *info);
 
+/* After a restore or clone wrote WRITTEN bytes of a filesystem into a
+ * larger DEV (a bigger partition): NTFS expects its backup boot sector in
+ * the partition's last sector, so a copy of the boot sector goes there
+ * (case C053; the volume is not grown).  Anything else: nothing.  Returns
+ * 0 or the write error. */
+int lb_fs_after_write(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t written);
+
 /* Reads exactly N bytes at byte OFF of DEV; 0, -EIO on a short read, or
  * the device's negative errno.  Never writes ctx->msg (readers turn read
  * failures into a raw fallback with a reason). */

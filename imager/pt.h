@@ -123,6 +123,11 @@ int lb_pt_clone_fit(struct lb_ctx *ctx, struct lb_dev *src,
 int lb_pt_after_write(struct lb_ctx *ctx, struct lb_dev *dev, int grow_last,
 		      int new_ids);
 
+/* After a clone that kept the identifiers: logs (ctx->log) that the copy
+ * has the source's disk GUID / MBR signature and must not be attached to
+ * the same machine (cases C072, C074).  Returns 0 or a read error. */
+int lb_pt_identity_note(struct lb_ctx *ctx, struct lb_dev *dev);
+
 /* Byte offset and length of partition P of PT. */
 static inline uint64_t lb_pt_start(const struct lb_pt *pt,
 				   const struct lb_pt_part *p)

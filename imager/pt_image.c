@@ -18,6 +18,7 @@
 #include "qcow2.h"
 #include "qcow2_codec.h"
 #include "pt.h"
+#include "pt_disk.h"
 
 struct imgdev {
 	struct lb_ctx *ctx;
@@ -200,5 +201,28 @@ int lb_pt_after_write(struct lb_ctx *ctx, struct lb_dev *dev, int grow_last,
 
 	if (!r && rep.changed)
 		say(ctx, rep.text);
+	return r;
+}
+
+int lb_pt_identity_note(struct lb_ctx *ctx, struct lb_dev *dev)
+{
+	struct lb_pt *pt = malloc(sizeof(*pt));
+	char line[256];
+	int r;
+
+	if (!pt)
+		return -ENOMEM;
+	if (!(r = lb_pt_read(ctx, dev, pt)) && pt->kind != LB_PT_NONE) {
+		const uint8_t *g = pt->disk_guid;
+		if (pt->kind == LB_PT_GPT)
+			snprintf(line, sizeof(line), "the copy has the same disk GUID %08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x and partition GUIDs as the source: do not attach both to one machine (--new-ids gives the copy its own)",
+				 lb_le32(g), lb_le16(g + 4), lb_le16(g + 6), g[8], g[9],
+				 g[10], g[11], g[12], g[13], g[14], g[15]);
+		else
+			snprintf(line, sizeof(line), "the copy has the same MBR disk signature %08x as the source: do not attach both to one machine (--new-ids gives the copy its own)",
+				 pt->mbr_signature);
+		say(ctx, line);
+	}
+	free(pt);
 	return r;
 }

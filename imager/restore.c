@@ -24,6 +24,7 @@
 #include "image.h"
 #include "pipeline.h"
 #include "pt.h"
+#include "fs.h"
 
 struct rs {
 	struct lb_imgr *img;
@@ -255,6 +256,8 @@ int lb_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o)
 	r = do_restore(ctx, o, &s);
 	if (!r && !o->target.offset)    /* GPT backup at the end, PMBR (pt.h) */
 		r = lb_pt_after_write(ctx, s.t, o->grow_last, o->new_ids);
+	if (!r)                         /* NTFS backup boot sector (fs.h) */
+		r = lb_fs_after_write(ctx, s.t, s.limit);
 	if (r == -ECANCELED)
 		lb_imsg(ctx, "restore cancelled: %s is only partly written",
 			o->target.path);

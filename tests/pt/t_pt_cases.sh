@@ -183,3 +183,21 @@ new=$(sgdisk -p t.img | grep "Disk identifier"); p1a=$(sgdisk -i 1 g.img | grep 
 if [ "$new" != "$orig" ] && [ "$p1a" != "$p1b" ] && gpt_ok t.img && [ "$(starts g.img | sed 's/g.img//;s/uuid=.*//')" = "$(starts t.img | sed 's/t.img//;s/uuid=.*//')" ]; then
 	pass "--new-ids: new disk and partition GUIDs, same layout, sgdisk -v clean"
 else fail "--new-ids" "$new / $p1b $(tail -1 "$T/log")"; fi
+
+# ---- C072/C074: a clone says it shares the source's identity ----
+sgdisk -o -n1:2048:+20M -t1:ef00 -n2:0:0 -t2:0700 w.img >/dev/null 2>&1 || { truncate -s 64M w.img; sgdisk -o -n1:2048:+20M -t1:ef00 -n2:0:0 -t2:0700 w.img >/dev/null; }
+rm -f c.img; "$L" clone w.img c.img --yes >"$T/log" 2>&1
+g1=$(sgdisk -p w.img | grep "Disk identifier"); g2=$(sgdisk -p c.img | grep "Disk identifier")
+[ "$g1" = "$g2" ] && grep -q "same disk GUID .* do not attach both" "$T/log" && pass "C072: clone keeps the disk GUID and says not to attach both" || fail "C072 keep" "$(tail -2 "$T/log")"
+rm -f c.img; "$L" clone w.img c.img --yes --new-ids >"$T/log" 2>&1
+g2=$(sgdisk -p c.img | grep "Disk identifier")
+[ "$g1" != "$g2" ] && ! grep -q "same disk GUID" "$T/log" && gpt_ok c.img && pass "C072: clone --new-ids: own disk GUID, sgdisk -v clean" || fail "C072 new" "$(tail -2 "$T/log")"
+
+# ---- C053: an NTFS partition image restored into a larger partition ----
+truncate -s 32M n32.img; mkntfs -Q -F n32.img >/dev/null 2>&1; ntfscp -q n32.img /usr/bin/bash bash >/dev/null 2>&1
+"$L" backup n32.img n32.qcow2 --force >/dev/null 2>&1
+truncate -s 64M big.img; sgdisk -o -n1:2048:+48M -t1:0700 big.img >/dev/null
+"$L" restore n32.qcow2 big.img --partition 1 --yes >"$T/log" 2>&1
+dd if=big.img of=q.img bs=512 skip=2048 count=98304 status=none
+if ntfsfix -n q.img >/dev/null 2>&1 && ntfscat q.img /bash 2>/dev/null | cmp -s - /usr/bin/bash; then pass "C053: NTFS restored into a larger partition keeps its size and backup boot sector: ntfsfix -n clean, file identical"
+else fail "C053" "$(tail -1 "$T/log")"; fi
