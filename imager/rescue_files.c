@@ -11,8 +11,8 @@
  * nothing.  Filesystems whose span holds no unreadable byte are skipped
  * without being opened.  A filesystem libext2fs cannot open (its
  * superblock was in a bad area) is named in the log and skipped.
- * FAT12/16/32 is walked by rescue_files_fat.c; exFAT and NTFS are not
- * walked yet (docs/rescue.md).
+ * FAT12/16/32 is walked by rescue_files_fat.c, NTFS by
+ * rescue_files_ntfs.c; exFAT is not walked yet (docs/rescue.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,29 +48,6 @@ static int blk_cb(ext2_filsys fs, blk64_t *blk, e2_blkcnt_t cnt, blk64_t ref,
 	uint64_t bs = fs->blocksize;
 
 	w->bad += lb_rmap_unfinished(w->m, w->base + *blk * bs, bs);
-	return 0;
-}
-
-int lb_bad_list_add(struct lb_bad_list *l, uint32_t part, const char *fstype,
-		    const char *path, uint64_t bad_bytes)
-{
-	struct lb_bad_file *f;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		if (l->n >= LB_BAD_FILES_MAX)
-			return -E2BIG;
-		if (!(f = realloc(l->v, cap * sizeof *f)))
-			return -ENOMEM;
-		l->v = f;
-		l->cap = cap;
-	}
-	f = &l->v[l->n++];
-	memset(f, 0, sizeof *f);
-	f->part = part;
-	snprintf(f->fstype, sizeof f->fstype, "%s", fstype);
-	snprintf(f->path, sizeof f->path, "%s", path);
-	f->bad_bytes = bad_bytes;
 	return 0;
 }
 
@@ -179,6 +156,12 @@ static int scan_part(struct lb_ctx *ctx, struct walk *w, const char *data,
 	w->fstype = p->fs.type;
 	if (!strncmp(p->fs.type, "ext", 3))
 		return scan_ext(ctx, w, data);
+	if (!strcmp(p->fs.type, "ntfs") && fd >= 0 &&
+	    lb_rescue_ntfs_files(fd, p->start, p->size, p->number, w->m,
+				 &w->out) == -EINVAL)
+		log_line(ctx, "rescue: partition %u: the NTFS filesystem cannot "
+			 "be read (%s): its files are not listed", p->number,
+			 "damaged boot sector or $MFT");
 	if (!strcmp(p->fs.type, "vfat") && fd >= 0 &&
 	    lb_rescue_fat_files(fd, p->start, p->size, p->number, w->m,
 				&w->out) == -EINVAL)

@@ -106,3 +106,28 @@ if have mkfs.vfat && have mcopy && have mmd; then
 else
 	skip "FAT: the report names the one file (long name, subfolder)" "mtools or dosfstools not installed"
 fi
+
+# NTFS: mkntfs + ntfscp (no root, no mount), a bad sector inside a file
+# whose name has a space, found by a marker at the start of its content.
+if have mkntfs && have ntfscp; then
+	truncate -s 16M "$T/ntfs.img"
+	mkntfs -F -Q "$T/ntfs.img" >/dev/null 2>&1
+	{ printf 'LIFEBOAT-MARKER-NTFS'; head -c 150000 /dev/urandom; } >"$T/photo.jpg"
+	head -c 90000 /dev/urandom >"$T/other.bin"
+	ntfscp -f "$T/ntfs.img" "$T/other.bin" other.bin >/dev/null 2>&1
+	ntfscp -f "$T/ntfs.img" "$T/photo.jpg" "Holiday photo.jpg" >/dev/null 2>&1
+	truncate -s 20M "$T/ndisk.img"
+	printf 'label: dos\nstart=2048, size=32768, type=7\n' | sfdisk -q "$T/ndisk.img" >/dev/null
+	dd if="$T/ntfs.img" of="$T/ndisk.img" bs=1M seek=1 conv=notrunc status=none
+	off=$(grep -obUa LIFEBOAT-MARKER-NTFS "$T/ntfs.img" | head -1 | cut -d: -f1)
+	badmap "$T/nbad.map" "$((2048 + off / 512 + 40)):1"
+	out=$(LIFEBOAT_FAULT_MAP=$T/nbad.map "$LIFEBOAT" rescue "fault:$T/ndisk.img" "$T/n.qcow2" 2>&1)
+	if [ -n "$off" ] && echo "$out" | grep -q "partition 1, ntfs\] /Holiday photo.jpg (512 bytes unreadable)" &&
+	   [ "$(echo "$out" | grep -c '\] /')" = 1 ]; then
+		pass "NTFS: the report names the one file"
+	else
+		fail "NTFS: the report names the one file" "$(echo "$out" | tail -4)"
+	fi
+else
+	skip "NTFS: the report names the one file" "ntfs-3g tools (mkntfs, ntfscp) not installed"
+fi
