@@ -165,6 +165,7 @@ struct lb_pt_fixup_report {
 	int grew_part;          /* number of the partition grown, 0: none */
 	uint64_t grew_from_lba, grew_to_lba;   /* its old and new last LBA */
 	int new_ids;
+	int warn;               /* something could not be fixed: see text */
 	char text[512];         /* what was done, in words */
 };
 

@@ -181,8 +181,15 @@ static int fix_gpt(struct lb_ctx *ctx, struct lb_dev *dev, const struct lb_pt *p
 		arr = GPT_MIN_ARRAY_BYTES;
 	uint64_t barr = f.lbas - 1 - (arr + f.ss - 1) / f.ss;
 	uint64_t new_last = barr - 1;
-	if ((r = lb_pt_check_fit(ctx, pt, dev->size)))
-		return r;
+	if (lb_pt_check_fit(ctx, pt, dev->size)) {
+		/* e.g. an image cut right after its last partition (C009)
+		 * restored onto a disk of that size: nothing to put where */
+		report(rep, "no room for a backup GPT after the last partition (%.200s); table left as written",
+		       ctx->msg);
+		rep->warn = 1;
+		ctx->msg[0] = 0;
+		return 0;
+	}
 	if ((r = load_gpt(ctx, dev, pt, &f)))
 		goto out;
 	uint64_t old_alt = lb_le64(f.hdr + GPT_ALTERNATE_LBA);
@@ -249,9 +256,8 @@ static int fix_mbr(struct lb_ctx *ctx, struct lb_dev *dev, const struct lb_pt *p
 	int r, num = 0;
 
 	if (!o || (!o->grow_last && !o->new_ids))
-		return lb_pt_check_fit(ctx, pt, dev->size);
-	if ((r = lb_pt_check_fit(ctx, pt, dev->size)) ||
-	    (r = lb_pt_pread(ctx, dev, s, sizeof(s), 0)))
+		return 0;
+	if ((r = lb_pt_pread(ctx, dev, s, sizeof(s), 0)))
 		return r;
 	for (size_t i = 0; i < pt->nparts; i++)
 		if (pt->parts[i].start_lba + pt->parts[i].size_lba > end)
@@ -307,6 +313,7 @@ int lb_pt_fixup_for_target(struct lb_ctx *ctx, struct lb_dev *dev,
 		goto out;
 	if (pt->raw) {
 		report(rep, "partition table not trusted (%.300s); left as written", pt->notes);
+		rep->warn = 1;
 		goto out;
 	}
 	if (pt->kind == LB_PT_GPT) {

@@ -199,7 +199,7 @@ int lb_pt_after_write(struct lb_ctx *ctx, struct lb_dev *dev, int grow_last,
 	struct lb_pt_fixup_report rep;
 	int r = lb_pt_fixup_for_target(ctx, dev, dev->size, &fo, &rep);
 
-	if (!r && rep.changed)
+	if (!r && (rep.changed || rep.warn))
 		say(ctx, rep.text);
 	return r;
 }

@@ -201,3 +201,9 @@ truncate -s 64M big.img; sgdisk -o -n1:2048:+48M -t1:0700 big.img >/dev/null
 dd if=big.img of=q.img bs=512 skip=2048 count=98304 status=none
 if ntfsfix -n q.img >/dev/null 2>&1 && ntfscat q.img /bash 2>/dev/null | cmp -s - /usr/bin/bash; then pass "C053: NTFS restored into a larger partition keeps its size and backup boot sector: ntfsfix -n clean, file identical"
 else fail "C053" "$(tail -1 "$T/log")"; fi
+
+# ---- C009 onto a disk of the cut size: restore succeeds and says why the
+# backup GPT could not be added (no room after the last partition) ----
+rm -f t.img
+"$L" restore c9.qcow2 t.img --yes >"$T/log" 2>&1; rc=$?
+[ $rc = 0 ] && grep -q "no room for a backup GPT after the last partition" "$T/log" && cmp -s -i 512 c9.img t.img && pass "C009 onto the same cut size: restored (all but the corrected PMBR byte-identical), says there is no room for a backup GPT" || fail "C009 same size" "rc=$rc $(tail -2 "$T/log")"
