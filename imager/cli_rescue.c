@@ -159,10 +159,16 @@ static void print_files(FILE *f, const char *text)
 int cli_rescue_info(const char *image, FILE *f)
 {
 	struct lb_ctx ctx = { 0 };
+	struct lb_image_info *info = calloc(1, sizeof *info);
+	uint32_t sec = 512;
 	struct lb_rmap m;
 	char *text = NULL;
 	uint64_t bad;
 
+	if (info && lb_image_info(&ctx, image, info) == 0 &&
+	    info->logical_sector >= 512 && info->logical_sector <= 65536)
+		sec = info->logical_sector;     /* LBAs in the source's sectors */
+	free(info);
 	if (lb_rescue_map_load_text(&ctx, image, &m, &text))
 		return 0;
 	bad = m.size - lb_rmap_bytes(&m, LB_RM_FINISHED);
@@ -171,7 +177,7 @@ int cli_rescue_info(const char *image, FILE *f)
 		bad, m.n - lb_rmap_count(&m, LB_RM_FINISHED));
 	if (bad) {
 		fprintf(f, "Unreadable (read as zeros in the image):\n");
-		print_ranges(f, &m, 512);
+		print_ranges(f, &m, sec);
 		print_files(f, text);
 	}
 	free(text);
