@@ -11,6 +11,8 @@
 #    (-isohybrid-gpt-basdat).  It holds EFI/BOOT/BOOTX64.EFI = Debian's
 #    signed shim, EFI/BOOT/grubx64.efi = Debian's signed GRUB, and
 #    EFI/debian/grub.cfg (boot/grub-efi.cfg), so Secure Boot stays on.
+#    The ISO's filesystem holds the same /EFI/debian/grub.cfg: booted from
+#    a CD, GRUB looks for it there.
 # The ISO's filesystem is labelled LIFEBOAT and holds /.disk/lifeboat, by
 # which the live system recognises its own medium.
 set -eu
@@ -50,6 +52,9 @@ mcopy -i "$img" "$shim" ::/EFI/BOOT/BOOTX64.EFI
 mcopy -i "$img" "$grub" ::/EFI/BOOT/grubx64.efi
 mcopy -i "$img" "$B/iso/grub-efi.cfg" ::/EFI/debian/grub.cfg
 mcopy -i "$img" "$B/iso/grub-efi.cfg" ::/EFI/BOOT/grub.cfg
+# From a CD, GRUB's device is the ISO filesystem itself, not the EFI image.
+mkdir -p "$tree/EFI/debian"
+cp "$B/iso/grub-efi.cfg" "$tree/EFI/debian/grub.cfg"
 
 xorriso -as mkisofs -r -J -joliet-long -V LIFEBOAT -o "$out.tmp" \
 	-isohybrid-mbr "$debs/isolinux/usr/lib/ISOLINUX/isohdpfx.bin" \
