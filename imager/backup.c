@@ -2,10 +2,11 @@
  * backup.c — lb_backup: a disk, partition or file into a qcow2 image.
  *
  * Stages (pipeline.h, threads.h): this thread reads the source in batches
- * of about 1 MiB (large sequential reads), hashes it with SHA-256 and hands
- * the batch to the workers; they find zero clusters and compress the rest;
- * the writer thread stores the results in order through the image writer
- * (image_writer.c), so the image bytes are the same for any thread count.
+ * of about 1 MiB (large sequential reads) and hands them to the workers;
+ * they find zero clusters, checksum and compress the rest; the writer
+ * thread hashes each batch into the SHA-256 of the disk and stores the
+ * results in order through the image writer (image_writer.c), so the
+ * image bytes are the same for any thread count.
  * Before anything is written the destination is planned: its free space is
  * compared with the most the image can take and FAT destinations get
  * split pieces.  Any error or a cancel removes IMAGE.part; only a finished
@@ -53,6 +54,10 @@ static int store_batch(void *job, void *arg, char *msg)
 		r = lb_imgw_put(&wctx, b->w, j->first + i, j->kind[i], data,
 				j->len[i], j->xxh[i]);
 	}
+	/* SHA-256 here rather than in the reading thread: it is the one serial
+	 * computation, and the writer thread has the most time to spare. */
+	uint64_t base = j->first * b->cs, len = (uint64_t)j->n * b->cs;
+	sha256_update(&b->sha, base + len > b->size ? b->size - base : len, j->raw);
 	__atomic_store_n(&b->written, lb_imgw_bytes(b->w), __ATOMIC_RELAXED);
 	if (r)
 		snprintf(msg, 512, "%s", wctx.msg);
@@ -130,7 +135,6 @@ static int produce(struct bk *b, struct lb_pipe *p)
 			lb_pipe_fail(p, r, b->ctx->msg);
 			return r;
 		}
-		sha256_update(&b->sha, bytes, j->raw);
 		lb_pipe_submit(p, j);
 	}
 	lb_prog_update(&prog, b->size, b->written, 1);
