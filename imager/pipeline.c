@@ -209,6 +209,9 @@ static int run_decode(struct lb_ctx *ctx, struct lb_imgr *r, struct lb_xpool *po
 				  r->nclusters - c : pool->per_job);
 		if ((e = read_batch(ctx, r, j)) ||
 		    (e = lb_prog_update(&prog, c * r->cs, 0, 0))) {
+			if (e == -ECANCELED)
+				lb_imsg(ctx, "cancelled at byte %" PRIu64 " of %s",
+					c * r->cs, r->io.base);
 			lb_pipe_fail(p, e, ctx->msg);
 			break;
 		}
