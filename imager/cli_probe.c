@@ -48,6 +48,7 @@ int cli_probe(int argc, char **argv)
 		return cli_usage_error("probe", "probe takes one DISK");
 	}
 	cli_ctx_init(&ctx);
+	ctx.log = NULL;         /* the plan is printed below, not logged */
 	span.path = argv[1];
 	if ((r = lb_plan_source(&ctx, &span, &p)) < 0)
 		return cli_fail("probe", &ctx, r);

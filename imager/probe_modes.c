@@ -14,6 +14,29 @@
 #include <string.h>
 #include "probe.h"
 
+/* One log line per partition: the backup says what it will do and why. */
+static void log_modes(struct lb_ctx *ctx, const struct lb_disk_plan *p)
+{
+	char line[400];
+
+	if (!ctx->log)
+		return;
+	if (p->raw) {
+		snprintf(line, sizeof(line), "whole disk imaged raw: %.300s", p->reason);
+		ctx->log(line, ctx->user);
+	}
+	for (size_t i = 0; i < p->nparts; i++) {
+		const struct lb_part_plan *q = &p->parts[i];
+		snprintf(line, sizeof(line), "%s %u (%s): %s, %llu of %llu bytes: %.190s",
+			 q->number ? "partition" : "whole disk", q->number,
+			 q->fs.type[0] ? q->fs.type : "unknown",
+			 q->fs.mode == LB_FS_USED ? "used-blocks" : "raw",
+			 (unsigned long long)q->fs.used_bytes,
+			 (unsigned long long)q->size, q->fs.reason);
+		ctx->log(line, ctx->user);
+	}
+}
+
 int lb_plan_source(struct lb_ctx *ctx, const struct lb_span *src,
 		   struct lb_disk_plan **out)
 {
@@ -36,6 +59,7 @@ int lb_plan_source(struct lb_ctx *ctx, const struct lb_span *src,
 		return r;
 	}
 	*out = p;
+	log_modes(ctx, p);
 	return 0;
 }
 
