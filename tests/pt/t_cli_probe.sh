@@ -17,3 +17,7 @@ grep -q 'partition 2: .*ext4 label "lbext".*raw.*journal needs recovery' <<<"$ou
 grep -q 'partition 3: .*unknown .*raw.*no filesystem recognised' <<<"$out" && pass "probe: empty partition raw, 'no filesystem recognised'" || fail "probe p3" "$out"
 [ "$before" = "$(sha256sum <d.img)" ] && pass "probe: the disk is unchanged" || fail "probe wrote to the disk"
 "$LIFEBOAT" probe >/dev/null 2>&1; [ $? = 2 ] && pass "probe without DISK: usage error, exit 2" || fail "probe usage exit code"
+"$LIFEBOAT" backup d.img d.qcow2 --force >out 2>&1
+grep -q "partition 1 (vfat): used-blocks" out && grep -q "partition 2 (ext4): raw.*journal needs recovery" out && pass "backup: says each partition's mode and why as it starts" || fail "backup mode lines" "$(head -3 out)"
+"$LIFEBOAT" info d.qcow2 >out 2>&1
+grep -q "2 *ext4 *raw" out && grep -q "1 *vfat *used-blocks" out && pass "info: shows the recorded mode of each partition" || fail "info modes" "$(grep -A4 'imaged as' out)"
