@@ -80,6 +80,14 @@ static int read_range(struct bk *b, uint8_t *dst, uint64_t off, uint64_t len)
 	return n < 0 && n != -EIO ? (int)n : -EIO;
 }
 
+/* Tells the UI's strip map (lb_ctx.region) about a range, from this thread. */
+static void region(struct bk *b, uint64_t off, uint64_t len,
+		   enum lb_region_state st)
+{
+	if (b->ctx->region && len)
+		b->ctx->region(off, len, st, b->ctx->user);
+}
+
 /* Reads BYTES at cluster C into J->raw; clusters outside the used map are
  * zeros, not read.  Consecutive used clusters are read in one request. */
 static int read_batch(struct bk *b, struct lb_xjob *j, uint64_t c, uint64_t bytes)
@@ -89,8 +97,10 @@ static int read_batch(struct bk *b, struct lb_xjob *j, uint64_t c, uint64_t byte
 	int r;
 
 	memset(j->raw + bytes, 0, j->n * cs - bytes);
-	if (!u)
+	if (!u) {
+		region(b, base, bytes, LB_REGION_COPIED);
 		return read_range(b, j->raw, base, bytes);
+	}
 	for (uint64_t at = 0; at < bytes;) {
 		uint64_t end = at;
 		while (end < bytes && lb_extmap_overlaps(u, base + end, cs))
@@ -101,8 +111,11 @@ static int read_batch(struct bk *b, struct lb_xjob *j, uint64_t c, uint64_t byte
 			return r;
 		if (end > at)   /* deleted data beside live data: not stored */
 			lb_extmap_mask(u, j->raw + at, base + at, end - at);
+		region(b, base + at, end - at, LB_REGION_COPIED);
 		if (end < bytes) {
 			memset(j->raw + end, 0, cs < bytes - end ? cs : bytes - end);
+			region(b, base + end, cs < bytes - end ? cs : bytes - end,
+			       LB_REGION_UNUSED);
 			end += cs;
 		}
 		at = end;

@@ -276,6 +276,13 @@ int lb_pieces_commit(struct lb_ctx *ctx, struct lb_pieces *p, uint64_t size)
 		}
 	}
 	p->writing = 0;
+	/* Pieces of an older, longer set of the same name would join the new
+	 * one under `cat IMAGE*`: remove them. */
+	for (int i = last + 1; i < LB_MAX_PIECES; i++) {
+		lb_piece_name(to, sizeof to, p->base, i, 0);
+		if (unlink(to) < 0 && errno == ENOENT)
+			break;
+	}
 	fsync_dir(p->base);
 	return 0;
 }
