@@ -45,3 +45,11 @@ if need_root && have mkfs.vfat && truncate -s 64M "$T/fat.img" && mkfs.vfat -F 3
 else
 	skip "FAT32 destination" "cannot mount FAT32 here (needs root, a loop device and the vfat module)"
 fi
+
+# Replacing a split set with a shorter one leaves no stale pieces behind
+# (they would join it under `cat s.qcow2*`).
+expect_rc "overwrite with larger pieces exits 0" 0 "$L" backup "$T/src.img" "$T/s.qcow2" --raw --split 8M --force
+n2=$(ls "$T"/s.qcow2* | wc -l)
+if [ "$n2" -lt "$n" ] && [ ! -e "$T/s.qcow2.00$n2" ]; then pass "no stale pieces after a shorter set ($n2 pieces)"; else fail "no stale pieces" "$(ls "$T")"; fi
+cat "$T"/s.qcow2* >"$T/joined2.qcow2"
+qcompare "cat of the new set equals the source" "$T/joined2.qcow2" "$T/src.img"
