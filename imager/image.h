@@ -96,6 +96,8 @@ struct lb_imgr {
 	int has_meta;
 	uint64_t cs;            /* cluster size, bytes */
 	uint64_t nclusters;     /* guest clusters */
+	uint64_t data_size;     /* bytes of the disk: the LBOT source_size when
+				 * the header's size is it rounded up to 512 */
 	uint64_t l2e;           /* entries per L2 table */
 	uint64_t *l1;           /* host order, l1_size entries */
 	uint64_t *ckdir;        /* 2 * l1_size: offset, hash (Lifeboat only) */

@@ -162,6 +162,10 @@ int lb_imgr_open(struct lb_ctx *ctx, const char *image, int allow_incomplete,
 	r->cs = (uint64_t)1 << r->h.cluster_bits;
 	r->l2e = qcow2_l2_entries(r->h.cluster_bits);
 	r->nclusters = (r->h.size + r->cs - 1) / r->cs;
+	r->data_size = r->h.size;
+	if (r->has_meta && r->meta.source_size <= r->h.size &&
+	    r->meta.source_size + QCOW2_SECTOR > r->h.size)
+		r->data_size = r->meta.source_size;
 	r->cur_group = UINT64_MAX;
 	if ((e = load_l1(ctx, r)) || (e = load_ckdir(ctx, r)))
 		goto fail;

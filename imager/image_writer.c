@@ -334,10 +334,12 @@ static int writer_alloc(struct lb_imgw *w, const struct lb_imgw_opts *o)
 {
 	w->cb = o->cluster_bits;
 	w->cs = (uint64_t)1 << w->cb;
-	w->size = o->size;
+	/* qemu counts the virtual size in 512-byte sectors and drops a
+	 * partial one: round up (the LBOT source_size keeps the true size). */
+	w->size = (o->size + QCOW2_SECTOR - 1) & ~(uint64_t)(QCOW2_SECTOR - 1);
 	w->compress = o->compress;
 	w->l2e = qcow2_l2_entries(w->cb);
-	w->nclusters = (o->size + w->cs - 1) / w->cs;
+	w->nclusters = (w->size + w->cs - 1) / w->cs;
 	w->l1_size = (uint32_t)((w->nclusters + w->l2e - 1) / w->l2e);
 	w->group = UINT64_MAX;
 	w->l1 = calloc(w->l1_size, 8);

@@ -36,14 +36,14 @@ int lb_image_info(struct lb_ctx *ctx, const char *image,
 	ctx->msg[0] = 0;
 	if ((e = lb_imgr_open(ctx, image, 1, &r)))
 		return e;
-	out->virtual_size = r->h.size;
+	out->virtual_size = r->data_size ? r->data_size : r->h.size;
 	out->file_size = r->io.size;
 	out->cluster_size = 1u << r->h.cluster_bits;
 	out->compress = r->h.compression_type == QCOW2_COMPRESS_ZSTD ?
 			LB_COMPRESS_ZSTD : LB_COMPRESS_ZLIB;
 	out->complete = 1;
 	out->pieces = 1;
-	out->source_size = r->h.size;
+	out->source_size = out->virtual_size;
 	if (r->has_meta)
 		from_meta(&r->meta, out);
 	if (r->pt_ext && lb_part_modes_decode(r->pt_ext, r->pt_ext_len, out->parts,

@@ -199,7 +199,7 @@ static int run_decode(struct lb_ctx *ctx, struct lb_imgr *r, struct lb_xpool *po
 	struct lb_prog prog;
 	int e = 0;
 
-	lb_prog_begin(&prog, ctx, phase, r->h.size);
+	lb_prog_begin(&prog, ctx, phase, r->data_size);
 	for (uint64_t c = 0; c < r->nclusters && !e; c += pool->per_job) {
 		struct lb_xjob *j = lb_pipe_get(p);
 		if (!j)

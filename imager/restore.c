@@ -242,7 +242,7 @@ int lb_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o)
 	if ((r = lb_imgr_open(ctx, o->image, 0, &s.img)) ||
 	    (r = lb_imgr_check_tables(ctx, s.img, NULL, NULL)))
 		goto out;
-	s.size = s.img->h.size;
+	s.size = s.img->data_size;
 	s.cs = s.img->cs;
 	if (!(s.zeros = calloc(1, s.cs))) {
 		r = -ENOMEM;

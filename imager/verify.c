@@ -107,7 +107,7 @@ int lb_verify(struct lb_ctx *ctx, const struct lb_verify_opts *o)
 	if ((r = lb_imgr_open(ctx, o->image, 0, &v.img)) ||
 	    (r = lb_imgr_check_tables(ctx, v.img, NULL, NULL)))
 		goto out;
-	v.size = v.img->h.size;
+	v.size = v.img->data_size;
 	v.cs = v.img->cs;
 	v.buf_cap = (1u << 20) > v.cs ? (1u << 20) : v.cs;
 	v.zeros = calloc(1, v.cs);

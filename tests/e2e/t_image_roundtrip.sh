@@ -86,3 +86,13 @@ if have_loop; then
 else
 	skip "loop device round trip" "needs root and working loop devices"
 fi
+
+# A file whose size is not a multiple of 512: qemu sees it padded with
+# zeros to the next sector, Lifeboat restores the exact bytes.
+head -c 1000001 "$L" >"$T/odd.img"
+roundtrip odd "$T/odd.img" --raw
+if have qemu-img; then
+	qemu-img convert -O raw "$T/odd.qcow2" "$T/odd.q" && cmp -s -n 1000001 "$T/odd.img" "$T/odd.q" &&
+		[ "$(stat -c %s "$T/odd.q")" = 1000448 ] && pass "odd size: qemu reads the bytes, padded to 512" ||
+		fail "odd size: qemu reads the bytes, padded to 512" "$(stat -c %s "$T/odd.q")"
+fi
