@@ -109,7 +109,9 @@ int lb_pt_read_image(struct lb_ctx *ctx, struct lb_imgr *r, struct lb_pt *pt);
  * lowers *NEED to the target's size (the tail holds only the old GPT
  * backup and free space) and logs so; when a partition does not fit,
  * returns -LB_EREFUSED with the partition, its last LBA and the target's
- * size in ctx->msg, before anything is written.  0 otherwise. */
+ * size in ctx->msg, before anything is written.  A block-device target
+ * whose logical sector size differs from the table's is refused the same
+ * way (its partitions would not be found; case C025/SECTOR).  0 otherwise. */
 struct lb_span;
 int lb_pt_restore_fit(struct lb_ctx *ctx, struct lb_imgr *r,
 		      const struct lb_span *target, uint64_t *need);

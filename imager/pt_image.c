@@ -116,34 +116,46 @@ static void say(struct lb_ctx *ctx, const char *text)
 		ctx->log(text, ctx->user);
 }
 
-/* Bytes a whole-disk TARGET holds; UINT64_MAX for a file that grows, 0
- * for a partition (offset != 0: no table to check). */
-static uint64_t target_have(struct lb_ctx *ctx, const struct lb_span *target)
+/* Bytes a whole-disk TARGET holds (UINT64_MAX for a file that grows, 0
+ * for a partition: offset != 0, no table to check) and, for a block
+ * device, its logical sector size in *SECTOR (0 otherwise). */
+static uint64_t target_have(struct lb_ctx *ctx, const struct lb_span *target,
+			    uint32_t *sector)
 {
+	struct lb_span whole = { .path = target->path };
 	struct lb_dev *d = NULL;
-	uint64_t have;
+	uint64_t have = UINT64_MAX;
 
+	*sector = 0;
 	if (target->offset)
 		return 0;
-	if (target->length)
-		return target->length;
-	if (lb_dev_open(ctx, target, LB_DEV_READ, 0, &d)) {
+	if (lb_dev_open(ctx, &whole, LB_DEV_READ, 0, &d)) {
 		ctx->msg[0] = 0;        /* a new file: it grows */
-		return UINT64_MAX;
+	} else {
+		if (d->is_block) {
+			have = d->size;
+			*sector = d->logical_sector;
+		}
+		lb_dev_close(d);
 	}
-	have = d->is_block ? d->size : UINT64_MAX;
-	lb_dev_close(d);
-	return have;
+	return target->length ? target->length : have;
 }
 
 /* The fit decision once PT (of a source of TOTAL bytes) is known. */
 static int fit(struct lb_ctx *ctx, const struct lb_pt *pt, const char *path,
-	       uint64_t have, uint64_t total, uint64_t *need)
+	       uint64_t have, uint32_t sector, uint64_t total, uint64_t *need)
 {
 	char line[512];
 
 	if (pt->kind == LB_PT_NONE || pt->raw)
 		return 0;               /* the caller refuses by size alone */
+	if (sector && sector != pt->sector) {
+		snprintf(ctx->msg, sizeof(ctx->msg), "refusing to write %.80s, nothing was written: the partition table uses %u-byte sectors but the target has %u-byte logical sectors, so its partitions would not be found there (no conversion is done)",
+			 path, pt->sector, sector);
+		return -LB_EREFUSED;
+	}
+	if (have >= *need)
+		return 0;
 	if (lb_pt_check_fit(ctx, pt, have)) {
 		snprintf(line, sizeof(line), "%s", ctx->msg);
 		snprintf(ctx->msg, sizeof(ctx->msg), "refusing to write %.80s, nothing was written: %.360s",
@@ -161,16 +173,17 @@ static int fit(struct lb_ctx *ctx, const struct lb_pt *pt, const char *path,
 int lb_pt_restore_fit(struct lb_ctx *ctx, struct lb_imgr *r,
 		      const struct lb_span *target, uint64_t *need)
 {
-	uint64_t have = target_have(ctx, target);
+	uint32_t sector;
+	uint64_t have = target_have(ctx, target, &sector);
 	struct lb_pt *pt;
 	int e;
 
-	if (!have || have >= *need)
+	if (!have || (have >= *need && !sector))
 		return 0;
 	if (!(pt = malloc(sizeof(*pt))))
 		return -ENOMEM;
 	if (!(e = lb_pt_read_image(ctx, r, pt)))
-		e = fit(ctx, pt, target->path, have, *need, need);
+		e = fit(ctx, pt, target->path, have, sector, *need, need);
 	free(pt);
 	return e;
 }
@@ -178,16 +191,17 @@ int lb_pt_restore_fit(struct lb_ctx *ctx, struct lb_imgr *r,
 int lb_pt_clone_fit(struct lb_ctx *ctx, struct lb_dev *src,
 		    const struct lb_span *target, uint64_t *need)
 {
-	uint64_t have = target_have(ctx, target);
+	uint32_t sector;
+	uint64_t have = target_have(ctx, target, &sector);
 	struct lb_pt *pt;
 	int e;
 
-	if (!have || have >= *need)
+	if (!have || (have >= *need && !sector))
 		return 0;
 	if (!(pt = malloc(sizeof(*pt))))
 		return -ENOMEM;
 	if (!(e = lb_pt_read(ctx, src, pt)))
-		e = fit(ctx, pt, target->path, have, *need, need);
+		e = fit(ctx, pt, target->path, have, sector, *need, need);
 	free(pt);
 	return e;
 }

@@ -207,3 +207,15 @@ else fail "C053" "$(tail -1 "$T/log")"; fi
 rm -f t.img
 "$L" restore c9.qcow2 t.img --yes >"$T/log" 2>&1; rc=$?
 [ $rc = 0 ] && grep -q "no room for a backup GPT after the last partition" "$T/log" && cmp -s -i 512 c9.img t.img && pass "C009 onto the same cut size: restored (all but the corrected PMBR byte-identical), says there is no room for a backup GPT" || fail "C009 same size" "rc=$rc $(tail -2 "$T/log")"
+
+# ---- SECTOR: a 512-byte-sector table onto a 4096-byte-sector disk ----
+if need_root; then
+	rm -f t.img; truncate -s 64M t.img; before=$(sha256sum <t.img)
+	lo=$(losetup -b 4096 -f --show t.img)
+	"$L" restore g.qcow2 "$lo" --yes >"$T/log" 2>&1; rc1=$?
+	"$L" clone g.img "$lo" --yes >"$T/log2" 2>&1; rc2=$?
+	losetup -d "$lo"
+	if [ $rc1 = 3 ] && [ $rc2 = 3 ] && grep -q "uses 512-byte sectors but the target has 4096-byte" "$T/log" && [ "$before" = "$(sha256sum <t.img)" ]; then
+		pass "SECTOR: restore and clone of a 512-byte-sector table onto a 4Kn disk refused before writing, target unchanged"
+	else fail "SECTOR 512 onto 4Kn" "rc=$rc1/$rc2 $(tail -1 "$T/log")"; fi
+else skip "SECTOR 512 onto 4Kn" "needs root for losetup -b 4096"; fi
