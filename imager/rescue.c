@@ -126,50 +126,32 @@ static int step_copy3(struct rs *s)
 	return copy_range(s, 0, s->map.size, 0, 0);
 }
 
-/* End of the sector that starts at A (the last one may be short). */
-static uint64_t sec_end(struct rs *s, uint64_t a)
-{
-	return min64(a + s->sec, s->map.size);
-}
-
 /* Trims one non-trimmed block [A, Z): sectors from the leading edge
  * forward until one fails, then from the trailing edge backward until
  * one fails; what lies between the two failures becomes non-scraped. */
 static int trim_block(struct rs *s, uint64_t a, uint64_t z)
 {
-	int r = RS_OK;
+	int r = 0;
 
-	while (a < z && r == RS_OK) {
-		uint64_t e = sec_end(s, a);
-		if ((r = read_piece(s, a, e, LB_RM_BAD)) < 0)
+	while (a < z && r == 0)         /* forward from the leading edge */
+		if ((r = lb_rs_read_run(s, a, z, 0, 1, LB_RM_BAD, &a)) < 0)
 			return r;
-		a = e;
-	}
-	r = RS_OK;
-	while (z > a && r == RS_OK) {
-		uint64_t b = max64(down(z - 1, s->sec), a);
-		if ((r = read_piece(s, b, z, LB_RM_BAD)) < 0)
+	r = 0;
+	while (z > a && r == 0)         /* backward from the trailing edge */
+		if ((r = lb_rs_read_run(s, a, z, 1, 1, LB_RM_BAD, &z)) < 0)
 			return r;
-		z = b;
-	}
 	return a < z ? lb_rs_mark(s, a, z - a, LB_RM_NONSCRAPE) : 0;
 }
 
-/* Reads every sector of [A, Z) once (scrape and retry). */
+/* Reads every sector of [A, Z) once (scrape and retry), in batches. */
 static int sectors(struct rs *s, uint64_t a, uint64_t z, int rev)
 {
 	int r;
 
-	while (a < z) {
-		uint64_t p = rev ? max64(down(z - 1, s->sec), a) : a;
-		uint64_t e = rev ? z : sec_end(s, a);
-		if ((r = read_piece(s, p, e, LB_RM_BAD)) < 0)
+	while (a < z)
+		if ((r = lb_rs_read_run(s, a, z, rev, 0, LB_RM_BAD,
+					rev ? &z : &a)) < 0)
 			return r;
-		if (rev)
-			z = p;
-		else
-			a = e;
-	}
 	return 0;
 }
 

@@ -51,6 +51,23 @@ int lb_rs_reader_start(struct lb_rs_reader **out, struct lb_dev *src);
 int64_t lb_rs_reader_pread(struct lb_rs_reader *r, void *buf, size_t len,
 			   uint64_t pos, unsigned timeout_ms);
 int lb_rs_reader_stop(struct lb_rs_reader *r);
+/* PIECES reads of LEN bytes each, forward from POS or (REV) backward
+ * starting with the piece at POS, into BUF at their offsets from the
+ * lowest piece; RES[i] is each read's result.  With STOP, ends after the
+ * first read that is not whole.  Returns the reads done, or -ETIMEDOUT
+ * when one read took longer than TIMEOUT_MS. */
+int lb_rs_reader_batch(struct lb_rs_reader *r, void *buf, uint64_t pos,
+		       size_t len, int pieces, int rev, int stop, int64_t *res,
+		       unsigned timeout_ms);
+
+/* Reads the sectors of [LO, HI) one by one, a batch of at most RS_CHUNK
+ * bytes from LO forward (or from HI backward, REV), storing good ones and
+ * marking failed ones FAIL_ST; with STOP ends at the first failure.  Sets
+ * *EDGE to where it got (forward: the end of the last sector read;
+ * backward: its start).  Returns 1 when it stopped at a failure, 0, or a
+ * negative errno (device gone, cancelled, cannot write). */
+int lb_rs_read_run(struct rs *s, uint64_t lo, uint64_t hi, int rev, int stop,
+		   char fail_st, uint64_t *edge);
 
 double lb_rs_now(void);
 

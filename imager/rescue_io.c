@@ -118,30 +118,14 @@ static int gone(int e)
 	       e == ENOTCONN || e == EBADF;
 }
 
-int lb_rs_read(struct rs *s, uint64_t pos, size_t len)
+/* Counts read N of LEN bytes at POS: RS_OK, RS_BAD (a media error), or
+ * -ENODEV for a device that went away or did not answer (msg set). */
+static int judge(struct rs *s, int64_t n, size_t len, uint64_t pos)
 {
-	double t0 = lb_rs_now(), dt;
-	int64_t n;
-
-	if (s->ctx->cancel)
-		return -ECANCELED;
-	if (s->direct && (len % s->sec || pos % s->sec))
-		n = tail_read(s, pos, len);     /* the short end of a file */
-	else
-		n = lb_rs_reader_pread(s->reader, s->buf, len, pos,
-				       s->read_timeout_ms);
-	if (n == -EINVAL && s->direct) {
-		direct_off(s);
-		n = lb_rs_reader_pread(s->reader, s->buf, len, pos,
-				       s->read_timeout_ms);
-	}
-	dt = lb_rs_now() - t0;
 	s->st->reads++;
 	s->st->pos = pos;
 	if (n >= 0 && (size_t)n == len) {
 		s->st->last_good = lb_rs_now();
-		s->last_slow = dt * 1000.0 > (double)s->slow_ms;
-		s->st->slow_reads += (uint64_t)s->last_slow;
 		return RS_OK;
 	}
 	s->st->failed_reads++;
@@ -164,18 +148,46 @@ int lb_rs_read(struct rs *s, uint64_t pos, size_t len)
 	return RS_BAD;          /* EIO, EILSEQ, ENODATA, short read: media */
 }
 
+int lb_rs_read(struct rs *s, uint64_t pos, size_t len)
+{
+	double t0 = lb_rs_now(), dt;
+	int64_t n;
+	int r;
+
+	if (s->ctx->cancel)
+		return -ECANCELED;
+	if (s->direct && (len % s->sec || pos % s->sec))
+		n = tail_read(s, pos, len);     /* the short end of a file */
+	else
+		n = lb_rs_reader_pread(s->reader, s->buf, len, pos,
+				       s->read_timeout_ms);
+	if (n == -EINVAL && s->direct) {
+		direct_off(s);
+		n = lb_rs_reader_pread(s->reader, s->buf, len, pos,
+				       s->read_timeout_ms);
+	}
+	dt = lb_rs_now() - t0;
+	r = judge(s, n, len, pos);
+	if (r == RS_OK) {
+		s->last_slow = dt * 1000.0 > (double)s->slow_ms;
+		s->st->slow_reads += (uint64_t)s->last_slow;
+	}
+	return r;
+}
+
 static int all_zero(const uint8_t *b, size_t n)
 {
 	return n == 0 || (b[0] == 0 && memcmp(b, b + 1, n - 1) == 0);
 }
 
-int lb_rs_store(struct rs *s, uint64_t pos, size_t len)
+static int store_at(struct rs *s, const uint8_t *data, uint64_t pos,
+		    size_t len)
 {
 	size_t done = 0;
 
 	/* zeros stay holes: the work file is sparse and reads them as zeros */
-	while (!all_zero(s->buf, len) && done < len) {
-		ssize_t w = pwrite(s->wfd, s->buf + done, len - done,
+	while (!all_zero(data, len) && done < len) {
+		ssize_t w = pwrite(s->wfd, data + done, len - done,
 				   (off_t)(pos + done));
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -189,6 +201,105 @@ int lb_rs_store(struct rs *s, uint64_t pos, size_t len)
 		done += (size_t)w;
 	}
 	return lb_rs_mark(s, pos, len, LB_RM_FINISHED);
+}
+
+int lb_rs_store(struct rs *s, uint64_t pos, size_t len)
+{
+	return store_at(s, s->buf, pos, len);
+}
+
+/* One piece [A, Z) through the single-read path (a short or unaligned
+ * piece); returns RS_OK, RS_BAD or a negative errno. */
+static int one_piece(struct rs *s, uint64_t a, uint64_t z, char fail_st)
+{
+	int r = lb_rs_read(s, a, (size_t)(z - a)), e;
+
+	if (r < 0)
+		return r;
+	e = r == RS_OK ? lb_rs_store(s, a, (size_t)(z - a))
+		       : lb_rs_mark(s, a, z - a, fail_st);
+	return e ? e : r;
+}
+
+/* Applies the results of a batch (pieces in the order read) to the map
+ * and the work file; good neighbours are stored with one write.  Returns
+ * RS_BAD when the last piece failed, RS_OK, or a negative errno; *DONE is
+ * the number of pieces applied (fewer when O_DIRECT turned out to be
+ * refused: those are read again). */
+static int apply(struct rs *s, const int64_t *res, int did, uint64_t top,
+		 uint64_t low, int rev, char fail_st, int *done)
+{
+	uint64_t ra = 0, rz = 0;        /* the run of good pieces, or empty */
+	int last = RS_OK, e = 0, i;
+
+	for (i = 0; i < did && !e; i++) {
+		uint64_t p = rev ? top - (uint64_t)i * s->sec
+				 : low + (uint64_t)i * s->sec;
+		if (res[i] == -EINVAL && s->direct) {
+			direct_off(s);
+			break;
+		}
+		if ((last = judge(s, res[i], s->sec, p)) < 0) {
+			e = last;
+			break;
+		}
+		if (last == RS_OK) {
+			if (rz == ra)
+				ra = p, rz = p + s->sec;
+			else if (rev)
+				ra = p;
+			else
+				rz = p + s->sec;
+			continue;
+		}
+		if (rz > ra && (e = store_at(s, s->buf + (ra - low), ra, rz - ra)))
+			break;
+		ra = rz = 0;
+		e = lb_rs_mark(s, p, s->sec, fail_st);
+	}
+	if (!e && rz > ra)
+		e = store_at(s, s->buf + (ra - low), ra, rz - ra);
+	*done = i;
+	return e ? e : last;
+}
+
+int lb_rs_read_run(struct rs *s, uint64_t lo, uint64_t hi, int rev, int stop,
+		   char fail_st, uint64_t *edge)
+{
+	uint64_t sec = s->sec, n = (hi - lo) / sec, low, top;
+	int64_t res[RS_CHUNK / 512];
+	int did, done, r, bad;
+
+	if (s->ctx->cancel)
+		return -ECANCELED;
+	if (lo % sec || n == 0 || (rev && hi % sec)) {
+		/* a short or unaligned piece at the end: one read */
+		uint64_t a = rev ? (hi - 1) / sec * sec : lo;
+		uint64_t z = rev ? hi : (lo + sec < hi ? lo + sec : hi);
+		if (a < lo)
+			a = lo;
+		r = one_piece(s, a, z, fail_st);
+		*edge = rev ? a : z;
+	} else {
+		if (n > RS_CHUNK / sec)
+			n = RS_CHUNK / sec;
+		low = rev ? hi - n * sec : lo;
+		top = hi - sec;
+		did = lb_rs_reader_batch(s->reader, s->buf, rev ? top : lo,
+					 sec, (int)n, rev, stop, res,
+					 s->read_timeout_ms);
+		if (did < 0)
+			return did == -ETIMEDOUT ?
+			       judge(s, did, sec, rev ? top : lo) : did;
+		r = apply(s, res, did, top, low, rev, fail_st, &done);
+		*edge = rev ? hi - (uint64_t)done * sec : lo + (uint64_t)done * sec;
+	}
+	if (r < 0)
+		return r;
+	bad = r == RS_BAD;
+	if ((r = lb_rs_tick(s, 0)) < 0)
+		return r;
+	return stop && bad;
 }
 
 static enum lb_region_state region_of(char st)

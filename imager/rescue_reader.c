@@ -29,7 +29,43 @@ struct lb_rs_reader {
 	size_t len;
 	uint64_t pos;
 	int64_t n;
+	/* a batch: PIECES reads of LEN bytes, forward from POS or backward
+	 * from it (POS is then the last piece); BUF holds them at their
+	 * offsets from the lowest piece */
+	int pieces, rev, stop, did;
+	int64_t res[RS_CHUNK / 512];    /* its own: a stuck read may write late */
+	double started;         /* CLOCK_MONOTONIC s when the current read began */
 };
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Runs the job in R (the lock is not held); returns pieces done. */
+static int run_job(struct lb_rs_reader *r)
+{
+	uint64_t lo = r->rev ? r->pos - (uint64_t)(r->pieces - 1) * r->len : r->pos;
+	int i;
+
+	for (i = 0; i < r->pieces; i++) {
+		uint64_t p = r->rev ? r->pos - (uint64_t)i * r->len
+				    : r->pos + (uint64_t)i * r->len;
+		pthread_mutex_lock(&r->mu);
+		r->started = now_s();
+		pthread_mutex_unlock(&r->mu);
+		r->res[i] = lb_dev_pread(r->src, (char *)r->buf + (p - lo),
+					 r->len, p);
+		if (r->stop && r->res[i] != (int64_t)r->len) {
+			i++;
+			break;
+		}
+	}
+	return i;
+}
 
 static void *reader_main(void *arg)
 {
@@ -42,9 +78,10 @@ static void *reader_main(void *arg)
 		if (r->quit)
 			break;
 		pthread_mutex_unlock(&r->mu);
-		int64_t n = lb_dev_pread(r->src, r->buf, r->len, r->pos);
+		int did = run_job(r);
 		pthread_mutex_lock(&r->mu);
-		r->n = n;
+		r->did = did;
+		r->n = r->res[0];
 		r->has_job = 0;
 		r->done = 1;
 		pthread_cond_broadcast(&r->cv);
@@ -74,32 +111,58 @@ int lb_rs_reader_start(struct lb_rs_reader **out, struct lb_dev *src)
 	return 0;
 }
 
-int64_t lb_rs_reader_pread(struct lb_rs_reader *r, void *buf, size_t len,
-			   uint64_t pos, unsigned timeout_ms)
+static struct timespec deadline(double start, unsigned timeout_ms)
+{
+	double t = start + timeout_ms / 1000.0;
+	struct timespec dl = { (time_t)t, (long)((t - (double)(time_t)t) * 1e9) };
+
+	return dl;
+}
+
+int lb_rs_reader_batch(struct lb_rs_reader *r, void *buf, uint64_t pos,
+		       size_t len, int pieces, int rev, int stop, int64_t *res,
+		       unsigned timeout_ms)
 {
 	struct timespec dl;
-	int64_t n;
-	int e = 0;
+	int did, e = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += timeout_ms / 1000;
-	dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (dl.tv_nsec >= 1000000000L) {
-		dl.tv_sec++;
-		dl.tv_nsec -= 1000000000L;
-	}
+	if (pieces < 1 || pieces > (int)(sizeof r->res / sizeof r->res[0]))
+		return -EINVAL;
 	pthread_mutex_lock(&r->mu);
 	r->buf = buf;
 	r->len = len;
 	r->pos = pos;
+	r->pieces = pieces;
+	r->rev = rev;
+	r->stop = stop;
 	r->done = 0;
+	r->started = now_s();
 	r->has_job = 1;
 	pthread_cond_broadcast(&r->cv);
-	while (!r->done && e != ETIMEDOUT)
+	/* the deadline counts from the start of the read under way, so a
+	 * long batch of quick reads never times out, one stuck read does */
+	while (!r->done) {
+		dl = deadline(r->started, timeout_ms);
 		e = pthread_cond_timedwait(&r->cv, &r->mu, &dl);
-	n = r->done ? r->n : -ETIMEDOUT;
+		if (e == ETIMEDOUT && !r->done &&
+		    now_s() - r->started >= timeout_ms / 1000.0)
+			break;
+	}
+	did = r->done ? r->did : -ETIMEDOUT;
+	if (did > 0)
+		memcpy(res, r->res, (size_t)did * sizeof *res);
 	pthread_mutex_unlock(&r->mu);
-	return n;
+	return did;
+}
+
+int64_t lb_rs_reader_pread(struct lb_rs_reader *r, void *buf, size_t len,
+			   uint64_t pos, unsigned timeout_ms)
+{
+	int64_t res;
+	int did = lb_rs_reader_batch(r, buf, pos, len, 1, 0, 0, &res,
+				     timeout_ms);
+
+	return did < 0 ? did : res;
 }
 
 int lb_rs_reader_stop(struct lb_rs_reader *r)
