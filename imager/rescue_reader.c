@@ -10,6 +10,13 @@
  * is left behind, detached, still owning the buffer and the device, which
  * are then deliberately not freed (the process ends soon after; a thread
  * stuck in the kernel cannot be cancelled).
+ *
+ * Handing one read to another thread costs two wake-ups; for the phases
+ * that read sector by sector (trim, scrape, retry) that was a third of
+ * their time, so the thread also takes a batch: up to 64 KiB of
+ * one-sector reads in a row, optionally stopping at the first failure.
+ * The deadline is per read: it counts from the start of the read under
+ * way, which the thread notes under the lock before each one.
  */
 #include <errno.h>
 #include <pthread.h>
