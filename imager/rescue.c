@@ -205,14 +205,15 @@ static const struct {
 	int pass;
 	char map_st;            /* ddrescue's status-line character */
 	int (*run)(struct rs *s);
+	const char *name;       /* for the log */
 } steps[] = {
-	{ LB_PHASE_RESCUE_COPY, 1, '?', step_data_first },
-	{ LB_PHASE_RESCUE_COPY, 1, '?', step_copy1 },
-	{ LB_PHASE_RESCUE_COPY, 2, '?', step_copy2 },
-	{ LB_PHASE_RESCUE_COPY, 3, '?', step_copy3 },
-	{ LB_PHASE_RESCUE_TRIM, 1, '*', step_trim },
-	{ LB_PHASE_RESCUE_SCRAPE, 1, '/', step_scrape },
-	{ LB_PHASE_RESCUE_RETRY, 1, '-', step_retry },
+	{ LB_PHASE_RESCUE_COPY, 1, '?', step_data_first, "data first (used blocks)" },
+	{ LB_PHASE_RESCUE_COPY, 1, '?', step_copy1, "copy pass 1 (forward)" },
+	{ LB_PHASE_RESCUE_COPY, 2, '?', step_copy2, "copy pass 2 (backward)" },
+	{ LB_PHASE_RESCUE_COPY, 3, '?', step_copy3, "copy pass 3 (no skipping)" },
+	{ LB_PHASE_RESCUE_TRIM, 1, '*', step_trim, "trim" },
+	{ LB_PHASE_RESCUE_SCRAPE, 1, '/', step_scrape, "scrape" },
+	{ LB_PHASE_RESCUE_RETRY, 1, '-', step_retry, "retry" },
 };
 
 /* Runs every step in order, checkpointing at each phase change. */
@@ -232,9 +233,8 @@ int lb_rs_run_steps(struct rs *s)
 			r = steps[i].run(s);
 		if (!r && s->ctx->log) {
 			char line[160];
-			snprintf(line, sizeof line, "rescue: %s pass %d done in "
-				 "%.2f s, %llu reads so far", lb_phase_name(
-				 steps[i].phase), steps[i].pass, lb_rs_now() - t0,
+			snprintf(line, sizeof line, "rescue: %s done in %.2f s, "
+				 "%llu reads so far", steps[i].name, lb_rs_now() - t0,
 				 (unsigned long long)s->st->reads);
 			s->ctx->log(line, s->ctx->user);
 		}
