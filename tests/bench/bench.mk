@@ -4,5 +4,6 @@
 bench: $(B)/host/lifeboat
 	tests/bench/bench.sh
 	bash tests/bench/rescue.sh
+	bash tests/bench/usedblocks.sh
 
 .PHONY: bench
