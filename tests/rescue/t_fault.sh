@@ -167,3 +167,18 @@ if cmp -s "$T/imp.raw" "$T/expected.raw" &&
 else
 	fail "--import-map: bad areas of an old map are retried, all data read" "$(tail -3 "$T/imp.out")"
 fi
+
+# 9. Ctrl-C (SIGINT): the rescue stops at the next read with exit 8, says
+# how to go on, keeps its work; --resume then ends with the same bytes
+LIFEBOAT_FAULT_DELAY_MS=1 "$LIFEBOAT" rescue "fault:$T/disk.img" "$T/c.qcow2" \
+	--checkpoint-ms 100 >"$T/c.out" 2>&1 &
+pid=$!
+for i in $(seq 1 200); do grep -q ' +$' "$T/c.qcow2.rescue-map" 2>/dev/null && break; sleep 0.05; done
+kill -INT $pid; wait $pid; rc=$?
+"$LIFEBOAT" rescue "fault:$T/disk.img" "$T/c.qcow2" --resume >/dev/null 2>&1
+raw_of "$T/c.qcow2" "$T/c.raw" 2>/dev/null
+if [ $rc = 8 ] && grep -q -- "--resume" "$T/c.out" && cmp -s "$T/c.raw" "$T/expected.raw"; then
+	pass "Ctrl-C stops with exit 8 and --resume finishes the same"
+else
+	fail "Ctrl-C stops with exit 8 and --resume finishes the same" "exit $rc: $(tail -2 "$T/c.out")"
+fi
