@@ -20,7 +20,7 @@
 #include "threads.h"
 
 #define BATCH_BYTES (1u << 20)
-#define POOL_BYTES (48u << 20)
+#define POOL_BYTES (32u << 20)
 
 static int job_alloc(struct lb_xjob *j, uint32_t n, uint64_t cs)
 {
@@ -44,7 +44,7 @@ int lb_xpool_init(struct lb_xpool *p, int threads, uint64_t cs)
 		p->workers = 64;
 	p->cs = cs;
 	p->per_job = cs >= BATCH_BYTES ? 1 : (uint32_t)(BATCH_BYTES / cs);
-	p->njobs = 2 * p->workers + 2;
+	p->njobs = 4 * p->workers + 4;     /* slack for a descheduled stage */
 	uint64_t per = 2ull * p->per_job * cs + 64;
 	if ((uint64_t)p->njobs * per > POOL_BYTES)
 		p->njobs = (int)(POOL_BYTES / per) < 3 ? 3 : (int)(POOL_BYTES / per);
