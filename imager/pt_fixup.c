@@ -179,6 +179,15 @@ static int fix_gpt(struct lb_ctx *ctx, struct lb_dev *dev, const struct lb_pt *p
 
 	if (arr < GPT_MIN_ARRAY_BYTES)
 		arr = GPT_MIN_ARRAY_BYTES;
+	if ((pt->flags & LB_PTF_GPT_PRIMARY_BAD) ||
+	    f.lbas < pt->first_usable + 2 + (arr + f.ss - 1) / f.ss) {
+		report(rep, "%s; table left as written",
+		       pt->flags & LB_PTF_GPT_PRIMARY_BAD ?
+		       "the primary GPT is damaged (only the backup is valid)" :
+		       "the disk is too small for a GPT backup");
+		rep->warn = 1;
+		return 0;
+	}
 	uint64_t barr = f.lbas - 1 - (arr + f.ss - 1) / f.ss;
 	uint64_t new_last = barr - 1;
 	if (lb_pt_check_fit(ctx, pt, dev->size)) {
@@ -322,7 +331,7 @@ int lb_pt_fixup_for_target(struct lb_ctx *ctx, struct lb_dev *dev,
 	} else if (pt->kind == LB_PT_MBR) {
 		r = fix_mbr(ctx, dev, pt, opts, rep);
 	}
-	if (!r && !rep->changed)
+	if (!r && !rep->changed && !rep->warn)
 		report(rep, "partition table already right for this disk");
 	if (!r && rep->changed)
 		r = lb_dev_flush(dev);

@@ -219,3 +219,11 @@ if need_root; then
 		pass "SECTOR: restore and clone of a 512-byte-sector table onto a 4Kn disk refused before writing, target unchanged"
 	else fail "SECTOR 512 onto 4Kn" "rc=$rc1/$rc2 $(tail -1 "$T/log")"; fi
 else skip "SECTOR 512 onto 4Kn" "needs root for losetup -b 4096"; fi
+
+# ---- a damaged primary GPT: imaged, restored as it was, with a warning ----
+cp g.img gb.img; printf 'X' | dd of=gb.img bs=1 seek=$((512 + 60)) conv=notrunc status=none
+out=$("$P" pt gb.img)
+grep -q "primary GPT at LBA 1 is invalid (header CRC32 mismatch); using the backup" <<<"$out" && pass "damaged primary GPT: reported by name, backup used" || fail "damaged primary probe" "$out"
+backup gb.img gb.qcow2; rm -f t.img
+"$L" restore gb.qcow2 t.img --yes >"$T/log" 2>&1; rc=$?
+[ $rc = 0 ] && grep -q "primary GPT is damaged" "$T/log" && cmp -s gb.img t.img && pass "damaged primary GPT: restore completes byte-identical and says the table was left as written" || fail "damaged primary restore" "rc=$rc $(tail -1 "$T/log")"
