@@ -169,8 +169,14 @@ int cli_rescue_info(const char *image, FILE *f)
 	    info->logical_sector >= 512 && info->logical_sector <= 65536)
 		sec = info->logical_sector;     /* LBAs in the source's sectors */
 	free(info);
-	if (lb_rescue_map_load_text(&ctx, image, &m, &text))
+	int r = lb_rescue_map_load_text(&ctx, image, &m, &text);
+
+	if (r == -EBADMSG || r == -EIO) {
+		fprintf(f, "Rescue map: damaged, not shown: %s\n", ctx.msg);
 		return 0;
+	}
+	if (r)
+		return 0;       /* no rescue map: not made by a rescue */
 	bad = m.size - lb_rmap_bytes(&m, LB_RM_FINISHED);
 	fprintf(f, "Rescue map: %" PRIu64 " bytes rescued, %" PRIu64 " bytes "
 		"unreadable in %zu areas\n", lb_rmap_bytes(&m, LB_RM_FINISHED),

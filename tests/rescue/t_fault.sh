@@ -182,3 +182,26 @@ if [ $rc = 8 ] && grep -q -- "--resume" "$T/c.out" && cmp -s "$T/c.raw" "$T/expe
 else
 	fail "Ctrl-C stops with exit 8 and --resume finishes the same" "exit $rc: $(tail -2 "$T/c.out")"
 fi
+
+# 10. a damaged map inside an image: info says so (and still exits 0 with
+# the rest of the facts), --resume refuses it as a bad image (exit 6)
+if have python3; then
+	cp "$T/full.qcow2" "$T/hostile.qcow2"
+	python3 - "$T/hostile.qcow2" <<'PY'
+import struct, sys
+f = open(sys.argv[1], 'r+b'); b = f.read(65536); pos = 112
+while struct.unpack('>I', b[pos:pos + 4])[0] != 0x4c424f54:
+    pos += 8 + ((struct.unpack('>I', b[pos + 4:pos + 8])[0] + 7) & ~7)
+off = struct.unpack('>Q', b[pos + 8 + 288:pos + 8 + 296])[0]
+f.seek(off + 200); f.write(b'0x10 0x5 Z\n'); f.close()
+PY
+	info=$("$LIFEBOAT" info "$T/hostile.qcow2"); irc=$?
+	"$LIFEBOAT" rescue "fault:$T/disk.img" "$T/hostile.qcow2" --resume >"$T/h.out" 2>&1; rc=$?
+	if [ $irc = 0 ] && echo "$info" | grep -q "Rescue map: damaged" && [ $rc = 6 ]; then
+		pass "a damaged stored map is reported by info and refused by --resume (exit 6)"
+	else
+		fail "a damaged stored map is reported by info and refused by --resume (exit 6)" "info $irc, resume $rc: $(tail -1 "$T/h.out")"
+	fi
+else
+	skip "a damaged stored map is reported by info and refused by --resume (exit 6)" "python3 not installed"
+fi
