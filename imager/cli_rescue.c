@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "rescue.h"
@@ -227,6 +228,15 @@ static int export_map(const char *file, const char *image)
 	return r ? LB_EXIT_FAILURE : 0;
 }
 
+static int has_rescue(const char *image)
+{
+	char work[4200];
+	struct stat st;
+
+	snprintf(work, sizeof work, "%s.rescue-map", image);
+	return stat(image, &st) == 0 || stat(work, &st) == 0;
+}
+
 int cli_rescue(int argc, char **argv)
 {
 	struct rargs a;
@@ -237,6 +247,14 @@ int cli_rescue(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	if ((r = parse(&a, argc, argv)))
 		return r < 0 ? 0 : r;
+	if (a.export_map && !a.o.resume && !a.o.import_map &&
+	    has_rescue(a.o.image)) {
+		/* only export the map of a finished or interrupted rescue */
+		if ((code = export_map(a.export_map, a.o.image)) == 0)
+			printf("Exported the rescue map of %s to %s\n", a.o.image,
+			       a.export_map);
+		return code;
+	}
 	cli_ctx_init(&ctx);
 	a.o.stats = &st;
 	r = lb_rescue(&ctx, &a.o);

@@ -205,3 +205,10 @@ PY
 else
 	skip "a damaged stored map is reported by info and refused by --resume (exit 6)" "python3 not installed"
 fi
+
+# 11. --export-map on a finished image only exports its stored map
+"$LIFEBOAT" rescue "fault:$T/disk.img" "$T/full.qcow2" --export-map "$T/again.map" >/dev/null 2>&1
+rc=$?
+[ $rc = 0 ] && cmp -s <(bad_sectors "$T/again.map") <(bad_sectors "$T/full.map") &&
+	pass "--export-map of a finished image exports its map" ||
+	fail "--export-map of a finished image exports its map" "exit $rc"
