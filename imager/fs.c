@@ -43,6 +43,12 @@ static void value(blkid_probe pr, const char *tag, char *out, size_t n)
 int lb_fs_probe(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
 		uint64_t len, struct lb_fs_info *info)
 {
+	return lb_fs_probe_session(ctx, dev, off, len, 0, info);
+}
+
+int lb_fs_probe_session(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
+			uint64_t len, uint64_t session, struct lb_fs_info *info)
+{
 	blkid_probe pr = blkid_new_probe();
 	int r;
 
@@ -60,6 +66,8 @@ int lb_fs_probe(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
 		BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID | BLKID_SUBLKS_VERSION |
 		BLKID_SUBLKS_SECTYPE);
 	blkid_probe_enable_partitions(pr, 0);
+	if (session)
+		blkid_probe_set_hint(pr, "session_offset", session);
 	r = blkid_do_safeprobe(pr);
 	if (r == 0) {
 		value(pr, "TYPE", info->type, sizeof(info->type));

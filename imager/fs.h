@@ -52,6 +52,11 @@ int lb_fs_used(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
 int lb_fs_probe(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
 		uint64_t len, struct lb_fs_info *info);
 
+/* The same for a later session of a multi-session optical image: SESSION
+ * is the session's byte offset (libblkid's "session_offset" hint). */
+int lb_fs_probe_session(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
+			uint64_t len, uint64_t session, struct lb_fs_info *info);
+
 /* The per-filesystem readers (same arguments and returns as lb_fs_used,
  * minus the fallback, which lb_fs_used applies). */
 int lb_fs_ext_used(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,

@@ -3,6 +3,7 @@
  *
  *   lbprobe [-s SECTOR] pt FILE             table, findings, min size
  *   lbprobe fs FILE [OFF LEN]               libblkid probe + used map
+ *   lbprobe fs FILE session BYTES           probe a multi-session offset
  *   lbprobe plan FILE                       per-partition modes, used bytes
  *   lbprobe fit FILE TARGET_BYTES           exit 3 when it does not fit
  *   lbprobe fixup FILE [grow] [newids] [keeppmbr]
@@ -62,6 +63,20 @@ static void print_fs(const struct lb_fs_info *f)
 	       f->type, f->version, f->label, f->uuid,
 	       f->mode == LB_FS_USED ? "used-blocks" : "raw", f->reason,
 	       (unsigned long long)f->used_bytes);
+}
+
+/* fs FILE session BYTES: probe only, at a multi-session offset */
+static int cmd_session(const char *path, const char *bytes)
+{
+	struct lb_dev *d = open_dev(path, LB_DEV_READ);
+	struct lb_fs_info f;
+
+	memset(&f, 0, sizeof(f));
+	if (lb_fs_probe_session(&ctx, d, 0, d->size, strtoull(bytes, NULL, 0), &f) < 0)
+		return 1;
+	print_fs(&f);
+	lb_dev_close(d);
+	return 0;
 }
 
 static int cmd_fs(const char *path, int argc, char **argv)
@@ -196,6 +211,8 @@ int main(int argc, char **argv)
 		return fprintf(stderr, "usage: lbprobe [-s N] pt|fs|plan|fit|fixup|copy-used FILE ...\n"), 2;
 	const char *c = argv[1];
 	if (!strcmp(c, "pt")) return cmd_pt(argv[2]);
+	if (!strcmp(c, "fs") && argc == 5 && !strcmp(argv[3], "session"))
+		return cmd_session(argv[2], argv[4]);
 	if (!strcmp(c, "fs")) return cmd_fs(argv[2], argc - 3, argv + 3);
 	if (!strcmp(c, "plan")) return cmd_plan(argv[2]);
 	if (!strcmp(c, "fit") && argc > 3) return cmd_fit(argv[2], argv[3]);
