@@ -7,7 +7,7 @@
 #     a raw USB disk on xHCI) | kernel (the ISO as a CD, but the kernel and
 #     initramfs taken out of it and started with -kernel, so that a test can
 #     set the command line: put it in VM_APPEND).  The serial console goes
-#     to $T/NAME.serial; VM_RAM (MiB, default 256) sets the memory.
+#     to $T/NAME.serial (kept as build/tests/log/boot/*.serial); VM_RAM (MiB, default 256) sets the memory.
 # vm_wait NAME REGEX SECONDS   0 when REGEX shows on NAME's serial console
 #                              within SECONDS; sets VM_WAITED (seconds)
 # vm_wait_exit NAME SECONDS    0 when NAME's QEMU exited (the guest powered off)
@@ -66,6 +66,7 @@ vm_start() {
 	fi
 	echo $! >"$T/$name.pid"
 	on_exit "vm_stop $name"
+	on_exit "mkdir -p '$TOP/build/tests/log/boot' && cp '$T/$name.serial' '$TOP/build/tests/log/boot/${0##*/}-$name.serial'"
 }
 
 vm_wait() {
