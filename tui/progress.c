@@ -83,8 +83,9 @@ static void rescue_line(int y, const struct tui_snap *s)
 	const struct lb_rescue_stats *r = &s->rs;
 
 	tui_put(y, 2, r->bad ? TC_WARN : TC_NORMAL, "Unreadable: %s in %zu "
-		"areas   Pass %d   Reading at byte %llu",
-		tui_size(bad, sizeof bad, r->bad), r->bad_areas, r->pass,
+		"area%s   Pass %d   Reading at byte %llu",
+		tui_size(bad, sizeof bad, r->bad), r->bad_areas,
+		r->bad_areas == 1 ? "" : "s", r->pass,
 		(unsigned long long)r->pos);
 	if (r->last_good > 0)
 		tui_put(y + 1, 2, TC_NORMAL, "Last good read: %s ago",

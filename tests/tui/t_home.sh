@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The home screen at 80x25: disks with partitions, the actions with their
-# letters, the honest "not available" texts (rescue; reboot and power off
-# off the medium), the log screen, the shell, resize, monochrome (vt100)
+# letters, the honest "not available" texts for reboot and power off off
+# the medium, the log screen, the shell, resize, monochrome (vt100)
 # and quitting.
 . "$(dirname "$0")/tui_lib.sh"
 
@@ -24,8 +24,8 @@ for act in "B  Back up a disk" "R  Restore an image" "P  Back up a partition" \
 done
 check "home: fits 25 rows with footer last" bash -c "[ \$(wc -l <<<'$s') -le 25 ] && tail -1 <<<'$s' | grep -q 'Enter choose'"
 
-keys f; shown "rescue: says honestly it is not available" "Not available yet"
-keys Enter; tui_wait "Disks in this machine"
+keys f; shown "rescue: F opens the rescue flow" "Rescue a failing disk: which one?"
+esc; shown "rescue: Esc goes back home" "Disks in this machine"
 if [ -e /run/lifeboat/medium ]; then
 	skip "reboot: refused off the medium" "this machine has /run/lifeboat/medium"
 else

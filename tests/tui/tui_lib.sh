@@ -4,11 +4,14 @@
 # (it sources tests/lib.sh).  Each script gets a private tmux server.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-TUI_SOCK=lbtui$$
+# Each tui_start gets a fresh tmux server (socket lbtui<pid>-<n>): reusing
+# one right after kill-server races with its shutdown.
+TUI_N=0
+TUI_SOCK=lbtui$$-0
 tm() { tmux -L "$TUI_SOCK" "$@"; }
-on_exit "tmux -L $TUI_SOCK kill-server 2>/dev/null"
-LOOPS=()
-on_exit 'for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null; done'
+on_exit 'for s in $(seq 0 $TUI_N); do tmux -L lbtui$$-$s kill-server 2>/dev/null; done' 
+# Loop devices are recorded in a file: mkloop runs in $(...) subshells.
+on_exit '[ -f "$T/.loops" ] && while read -r l; do losetup -d "$l" 2>/dev/null; done <"$T/.loops"'
 MOUNTS=()
 on_exit 'for m in "${MOUNTS[@]}"; do umount -l "$m" 2>/dev/null; done'
 
@@ -16,6 +19,8 @@ on_exit 'for m in "${MOUNTS[@]}"; do umount -l "$m" 2>/dev/null; done'
 # 80x25 window; when it exits the window shows "LIFEBOAT-EXITED-<code>".
 tui_start() {
 	tm kill-server 2>/dev/null
+	TUI_N=$((TUI_N + 1))
+	TUI_SOCK=lbtui$$-$TUI_N
 	tm -f /dev/null new-session -d -s lb -x 80 -y 25 \
 		"env LIFEBOAT_LOG=$T/tui.log $* $LIFEBOAT; echo LIFEBOAT-EXITED-\$?; sleep 900"
 	tui_wait "Disks in this machine" 15
@@ -51,7 +56,7 @@ $(screen)"; else pass "$1"; fi
 mkloop() {
 	local l
 	l=$(losetup -f --show "$1" 2>/dev/null) || return 1
-	LOOPS+=("$l")
+	echo "$l" >>"$T/.loops"
 	echo "$l"
 }
 # loops_or_skip CASE: returns 1 (after a skip line) unless loop devices work.

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# tests/tui/capture_docs.sh — regenerates the 80x25 screen captures in
+# docs/tui.md from the real binary (needs root for loop devices).  Not a
+# test (no t_ prefix): run it by hand after changing a screen.
+. "$(dirname "$0")/tui_lib.sh"
+
+random_disk "$T/system.img" 64
+random_disk "$T/spare.img" 96
+truncate -s 16M "$T/stick.img"
+A=$(mkloop "$T/system.img"); B=$(mkloop "$T/spare.img"); C=$(mkloop "$T/stick.img")
+mkdir "$T/imgs"
+printf '0x0 +\n0x0 0x4000000 +\n' >"$T/good.map"
+out=${1:-$TOP/docs/tui.md}
+cap() { echo; echo "### $1"; echo; echo '```'; screen | sed 's/[[:space:]]*$//'; echo '```'; }
+{
+cat <<'HEAD'
+# The Lifeboat screens
+
+`lifeboat` with no arguments on a terminal starts these screens; on the ISO
+they run on tty1 and on the serial console.  Everything works at 80x25 with
+arrow keys, Enter, Esc, Tab and the letters shown; colour is used where the
+terminal has it, and every state is also in words (monochrome and vt100
+show the same text).  These captures come from the real program driving
+loop devices (`tests/tui/capture_docs.sh` regenerates them); the tests in
+`tests/tui/` drive the same screens the same way and check the bytes.
+
+Environment variables for tests and special setups:
+`LIFEBOAT_TUI_DEVICES` (only these disks, or disk image files, in this
+order), `LIFEBOAT_IMAGE_DIR` (a folder offered first as the image place),
+`LIFEBOAT_LOG` (the session log; default `/run/lifeboat/lifeboat.log` on
+the medium, else `/tmp/lifeboat.log`).  Reboot and power off act only
+when `/run/lifeboat/medium` exists (the medium's init writes it).
+HEAD
+tui_start "LIFEBOAT_TUI_DEVICES='$A $B $C fault:$T/system.img' LIFEBOAT_IMAGE_DIR=$T/imgs LIFEBOAT_FAULT_MAP=$T/good.map LIFEBOAT_FAULT_DELAY_MS=120"
+cap "Home: the disks and the actions"
+keys b; tui_wait "which one"; keys Down Down Down Enter
+tui_wait "Folder $T/imgs"
+cap "Where the image goes"
+keys Enter; tui_wait "Use this folder"; keys Enter; tui_wait "File name"
+cap "Naming the image (with the space check)"
+keys C-u; type_text "system.qcow2"; keys Enter
+tui_wait "Phase:     Copying" 20; sleep 2.5
+cap "Progress, with the strip map"
+tui_wait "Backup result" 120
+cap "Result"
+keys Enter; tui_wait "Disks in this machine"
+keys r; tui_wait "Where are the images"; keys Enter; tui_wait "Use this folder"; keys Enter
+tui_wait "which image"
+cap "Restore: the images found"
+keys Enter; tui_wait "should be overwritten"
+cap "Restore: choosing the disk (nothing preselected, refusals in words)"
+keys Down Down Enter; tui_wait "WARNING"
+cap "The erase confirmation"
+esc; tui_wait "Disks in this machine"
+random_disk "$T/failing.img" 48
+printf '0x0 +\n0x0 0x1000000 +\n0x1000000 0x40000 -\n0x1040000 0x4c0000 +\n0x1500000 0x8000 -\n0x1508000 0x1af8000 +\n' >"$T/bad.map"
+tui_start "LIFEBOAT_TUI_DEVICES=fault:$T/failing.img LIFEBOAT_IMAGE_DIR=$T/imgs LIFEBOAT_FAULT_MAP=$T/bad.map LIFEBOAT_FAULT_DELAY_MS=15"
+keys f; tui_wait "which one"; keys Enter; tui_wait "Folder $T/imgs"; keys Enter
+tui_wait "Use this folder"; keys Enter; tui_wait "File name"
+keys C-u; type_text "failing.qcow2"; keys Enter
+tui_wait "Rescue: scraping" 60 || tui_wait "Rescue: trimming" 5
+cap "Rescue a failing disk: progress"
+tui_wait "Rescue result" 180
+cap "Rescue result"
+} >"$out"
+echo "wrote $out"
