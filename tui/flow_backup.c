@@ -123,9 +123,10 @@ static void result(const struct tui_job *j, const char *image)
 		int have = lb_image_info && lb_image_info(&ctx, image, &info) >= 0;
 		snprintf(l[n++], 700, "Image:    %s", image);
 		snprintf(l[n++], 700, "Size:     %s in the image for %s of disk, "
-			 "in %s", have ? tui_size(a, sizeof a, info.file_size) :
+			 "in %s%s", have ? tui_size(a, sizeof a, info.file_size) :
 			 "?", tui_size(b, sizeof b, j->map_size),
-			 tui_duration(t, sizeof t, j->seconds));
+			 tui_duration(t, sizeof t, j->seconds),
+			 have && info.pieces > 1 ? " (split into pieces)" : "");
 		snprintf(l[n++], 700, "SHA-256:  %s", have &&
 			 info.sha256[0] ? info.sha256 : "(not recorded)");
 		l[n++][0] = '\0';

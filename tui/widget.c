@@ -92,7 +92,9 @@ void tui_frame(const char *title, const char *footer)
 	fill_row(0, tui_attr(TC_TITLE));
 	put_clipped(stdscr, 0, 1, tui_attr(TC_TITLE), title);
 	fill_row(LINES - 1, tui_attr(TC_TITLE));
-	put_clipped(stdscr, LINES - 1, 1, tui_attr(TC_TITLE), footer);
+	put_clipped(stdscr, LINES - 1, 1, tui_attr(TC_TITLE),
+		    COLS < 80 || LINES < 24 ? "This window is smaller than 80x25:"
+		    " make it larger to see everything" : footer);
 }
 
 /* Length of the next line of TEXT that fits W columns, breaking at a

@@ -10,19 +10,23 @@ random_disk "$T/a.img" 32
 truncate -s 64M "$T/m.img"; mkfs.ext4 -q -F "$T/m.img"
 truncate -s 48M "$T/u.img"; mkfs.ext4 -q -F "$T/u.img"
 truncate -s 8M "$T/s.img"
+truncate -s 40M "$T/k.img"
 A=$(mkloop "$T/a.img") && M=$(mkloop "$T/m.img") && U=$(mkloop "$T/u.img") &&
-	S=$(mkloop "$T/s.img") || { skip refusals "losetup failed"; exit 0; }
+	S=$(mkloop "$T/s.img") && K=$(mkloop "$T/k.img") || { skip refusals "losetup failed"; exit 0; }
+echo "${K#/dev/}" >"$T/medium"   # the engine's test hook: this disk is the medium
 mkdir -p "$T/mnt" "$T/mnt2"
 mount "$M" "$T/mnt" && MOUNTS+=("$T/mnt") && mount "$U" "$T/mnt2" && MOUNTS+=("$T/mnt2") ||
 	{ skip refusals "cannot mount ext4 on a loop device here"; exit 0; }
 mkdir "$T/mnt/imgs"
 qemu-img convert -f raw -O qcow2 "$T/a.img" "$T/mnt/imgs/a.qcow2"
-a=${A#/dev/}; m=${M#/dev/}; u=${U#/dev/}; s=${S#/dev/}
+a=${A#/dev/}; m=${M#/dev/}; u=${U#/dev/}; s=${S#/dev/}; k=${K#/dev/}
 
-tui_start "LIFEBOAT_TUI_DEVICES='$A $M $U $S' LIFEBOAT_IMAGE_DIR=$T/mnt/imgs" ||
+tui_start "LIFEBOAT_TUI_DEVICES='$A $M $U $S $K' LIFEBOAT_IMAGE_DIR=$T/mnt/imgs" \
+	"LIFEBOAT_MEDIUM_FILE=$T/medium" ||
 	{ fail "refusals: starts" "$(screen)"; exit 0; }
 check "home: mounted disk marked MOUNTED" grep -qE "^  $u .*MOUNTED" <<<"$(screen)"
 check "home: disk holding the images marked MOUNTED" grep -qE "^  $m .*MOUNTED" <<<"$(screen)"
+check "home: the medium marked LIFEBOAT MEDIUM" grep -qE "^  $k .*LIFEBOAT MEDIUM" <<<"$(screen)"
 
 keys r; tui_wait "Where are the images?"
 shown "restore: image folder offered" "Folder $T/mnt/imgs"
@@ -41,6 +45,7 @@ fi
 shown "refusal: disk holding the image" "cannot be used: this disk holds the image being restored"
 shown "refusal: mounted disk" "cannot be used: this disk is in use (mounted at $T/mnt2)"
 shown "refusal: too small" "cannot be used: this disk is too small: 8.00 MiB, needs 32.0 MiB"
+shown "refusal: the Lifeboat medium" "cannot be used: this disk holds the Lifeboat medium that is running now"
 keys Down; sleep 0.2
 check "refusal: cursor lands only on the usable disk" bash -c "grep -qE '^> +$a ' <<<'$(screen)'"
 keys Down Down Down; sleep 0.2
