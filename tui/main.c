@@ -10,6 +10,24 @@
 #include <unistd.h>
 #include "tui_int.h"
 
+/* Starts curses on TERM, falling back to vt100 then linux when TERM is
+ * unset or unknown (a serial console often has no TERM).  initscr()
+ * would exit the process instead of failing. */
+static int start_curses(void)
+{
+	static const char *const fallback[] = { "vt100", "linux", NULL };
+	const char *term = getenv("TERM");
+
+	if (term && *term && newterm(term, stdout, stdin))
+		return 0;
+	for (int i = 0; fallback[i]; i++)
+		if (newterm(fallback[i], stdout, stdin)) {
+			setenv("TERM", fallback[i], 1);
+			return 0;
+		}
+	return -1;
+}
+
 static void restore_terminal(void)
 {
 	if (!isendwin())
@@ -26,7 +44,7 @@ int tui_main(int argc, char **argv)
 	}
 	if (!getenv("ESCDELAY"))
 		set_escdelay(100);
-	if (!initscr()) {
+	if (start_curses() != 0) {
 		fprintf(stderr, "lifeboat: cannot start the screens on this "
 			"terminal (TERM=%s)\n", getenv("TERM") ? getenv("TERM") :
 			"unset");

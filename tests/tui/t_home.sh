@@ -60,3 +60,12 @@ if tui_start "$TERM_ENV"; then
 else
 	fail "vt100: starts" "$(screen)"
 fi
+
+# A serial console may have no TERM or one curses does not know.
+for t in "" bogus; do
+	if tui_start "TERM=$t $ENV"; then
+		pass "TERM='$t': falls back to a built-in terminal and shows home"
+	else
+		fail "TERM='$t': falls back to a built-in terminal and shows home" "$(screen)"
+	fi
+done
