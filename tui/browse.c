@@ -99,10 +99,15 @@ static void make_folder(char *dir, size_t n)
 {
 	char name[128] = "", path[4096];
 
-	tui_frame("New folder", "Enter create  Esc cancel");
-	tui_put(2, 2, TC_NORMAL, "Inside %s", dir);
-	tui_put(4, 2, TC_NORMAL, "Name of the new folder:");
-	if (!tui_input(5, 4, 40, name, sizeof name) || !name[0])
+	int r;
+
+	do {
+		tui_frame("New folder", "Enter create  Esc cancel");
+		tui_put(2, 2, TC_NORMAL, "Inside %s", dir);
+		tui_put(4, 2, TC_NORMAL, "Name of the new folder:");
+		r = tui_input(5, 4, 40, name, sizeof name);
+	} while (r == TUI_RESIZED);
+	if (!r || !name[0])
 		return;
 	if (strchr(name, '/') || !strcmp(name, "..") || !strcmp(name, ".")) {
 		tui_message("New folder", "A folder name cannot contain / or be "

@@ -74,7 +74,10 @@ int tui_confirm_erase(const struct lb_device *d, const char *action,
 	for (;;) {
 		int y = draw(d, action, from);
 		tui_put(y, 2, TC_NORMAL, ">");
-		if (!tui_input(y, 4, 30, typed, sizeof typed))
+		int r = tui_input(y, 4, 30, typed, sizeof typed);
+		if (r == TUI_RESIZED)
+			continue;
+		if (!r)
 			return 0;
 		const char *t = typed;
 		if (!strcmp(t, d->name) || !strcmp(t, d->path)) {

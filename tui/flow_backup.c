@@ -102,7 +102,10 @@ int tui_ask_name(const char *title, const struct tui_src *s, const char *dir,
 		tui_put(y++, 2, TC_NORMAL, "Folder: %s", dir);
 		y += warnings(y, s, dir) + 1;
 		tui_put(y++, 2, TC_NORMAL, "File name of the image:");
-		if (!tui_input(y, 4, COLS - 8, name, n))
+		int r = tui_input(y, 4, COLS - 8, name, n);
+		if (r == TUI_RESIZED)
+			continue;
+		if (!r)
 			return -1;
 		if (name[0] && !strchr(name, '/'))
 			return 0;

@@ -2,17 +2,22 @@
  * tui_int.h — private header shared by the screens in tui/.
  *
  * Layers, bottom up:
- *   widget.c, fmt.c   drawing, colours, menus, text input, sizes and rates
+ *   widget.c, menu.c  drawing, colours, boxes, text input; the list widget
+ *   fmt.c             sizes, rates, durations, file-name-safe text
  *   log.c             the log the engine reports (ring buffer + file)
  *   disks.c           the disk list from lb_list_devices() and its table
+ *   pick_disk.c       choosing a disk; refusals in words; "holds the image"
  *   place.c, browse.c where images go / come from (mount, folders)
  *   images.c          *.qcow2 found in a folder, described by lb_image_info()
  *   job.c, progress.c a job on a worker thread and its progress screen
  *   confirm.c         the "type the device name to erase it" screen
  *   result.c          the plain-words result screen
- *   flow_*.c          one file per action on the home screen
+ *   flow_*.c          one file per action on the home screen (backup and
+ *                     partition backup, restore, clone, verify, rescue)
+ *   system.c          shell, reboot, power off
  *   home.c, main.c    the home screen and tui_main()
- * Nothing here images a disk: every job is a call into imager/lifeboat.h.
+ * Nothing here images a disk: every job is a call into imager/lifeboat.h
+ * (and imager/rescue.h for the rescue).
  */
 #ifndef LB_TUI_INT_H
 #define LB_TUI_INT_H
@@ -68,7 +73,9 @@ int tui_wrap(int y, int x, int w, enum tui_color c, const char *text);
 void tui_message(const char *title, const char *text);
 /* A centred box asking QUESTION; returns 1 for yes (y/Enter on Yes). */
 int tui_ask(const char *title, const char *question);
-/* Line editor at (y, x), W columns.  Returns 1 on Enter, 0 on Esc. */
+/* Line editor at (y, x), W columns.  Returns 1 on Enter, 0 on Esc, and
+ * TUI_RESIZED when the window changed size (redraw, then call again). */
+#define TUI_RESIZED 2
 int tui_input(int y, int x, int w, char *buf, size_t size);
 /* Reads a key; Esc is returned as 27.  KEY_RESIZE is passed through. */
 int tui_key(void);

@@ -247,7 +247,7 @@ int tui_input(int y, int x, int w, char *buf, size_t size)
 		move(y, x + (int)len - shown);
 		refresh();
 		k = getch();
-		if (tui_is_enter(k) || k == 27)
+		if (tui_is_enter(k) || k == 27 || k == KEY_RESIZE)
 			break;
 		if ((k == KEY_BACKSPACE || k == 127 || k == 8) && len > 0)
 			buf[--len] = '\0';
@@ -259,5 +259,5 @@ int tui_input(int y, int x, int w, char *buf, size_t size)
 		}
 	}
 	curs_set(0);
-	return k != 27;
+	return k == KEY_RESIZE ? 2 : k != 27;
 }

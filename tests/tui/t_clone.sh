@@ -39,7 +39,10 @@ check "clone: target untouched after refusal" test "$(sha256sum <"$T/b.img")" = 
 
 keys c; tui_wait "which disk is the source"; keys Enter
 tui_wait "with the arrow keys"; keys Down Enter
-tui_wait "type the device name"; type_text "$b"; keys Enter
+tui_wait "type the device name"; type_text "${b:0:2}"
+tm resize-window -t lb -x 90 -y 30 2>/dev/null; sleep 0.5
+shown "resize: erase screen redrawn while typing" "WARNING: EVERYTHING ON THIS DISK WILL BE ERASED"
+type_text "${b:2}"; keys Enter
 if ! tui_wait "Clone result" 120; then
 	fail "clone: finishes" "$(screen)"
 elif screen | grep -q "cannot clone yet"; then
