@@ -50,10 +50,15 @@ void tui_propose_name(const struct tui_src *s, const char *kind, char *buf,
 	time_t now = time(NULL);
 	struct tm tm;
 
-	const char *m = s->dev->model[0] ? s->dev->model : s->dev->name;
+	const char *m = s->dev->model[0] && strcmp(s->dev->transport, "file")
+			? s->dev->model : s->dev->name;
+	char *dot;
+
 	if (strrchr(m, '/'))            /* a loop device's backing file */
 		m = strrchr(m, '/') + 1;
 	tui_safe_name(model, sizeof model, m);
+	if (m != s->dev->model && (dot = strrchr(model, '.')) && dot != model)
+		*dot = '\0';           /* "disk.img" -> "disk" */
 	localtime_r(&now, &tm);
 	strftime(date, sizeof date, "%Y-%m-%d", &tm);
 	snprintf(buf, n, "%s%s%s%s-%s.qcow2", model[0] ? model : "disk",

@@ -30,7 +30,7 @@ shown "backup: destination picker offers the folder" "Folder $T/imgs"
 keys Enter
 shown "backup: folder browser shows free space" "free of"
 keys Enter
-shown "backup: proposes a name from model and date" "a.img-$(date +%Y-%m-%d).qcow2"
+shown "backup: proposes a name from model and date" "a-$(date +%Y-%m-%d).qcow2"
 keys C-u; type_text "disk.qcow2"; keys Enter
 if ! tui_wait "Backup result" 120; then
 	fail "backup: finishes" "$(screen)"
