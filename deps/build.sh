@@ -28,7 +28,7 @@ lockline() { grep -E "^(src|deb) $1 " "$top/deps/lock" || { echo "deps: $1 is no
 unpack() {
 	set -- $(lockline "$1")
 	rm -rf "$SRC/$2"; mkdir -p "$SRC"
-	dpkg-source --no-check -x "$DL/$5" "$SRC/$2" >"$SRC/$2.unpack.log" 2>&1 ||
+	dpkg-source -x "$DL/$5" "$SRC/$2" >"$SRC/$2.unpack.log" 2>&1 ||
 		{ tail -5 "$SRC/$2.unpack.log" >&2; exit 1; }
 	# Patched autotools inputs must not send make off to rerun autotools
 	# (not needed: no patch we build touches the libraries' build rules).

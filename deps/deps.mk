@@ -64,3 +64,7 @@ $(B)/musl/lifeboat: $(MUSL_OBJS)
 
 musl: $(B)/musl/lifeboat
 .PHONY: musl
+
+# The stamps are pattern-rule targets, which make would otherwise delete as
+# intermediates (and then rebuild every part on the next run).
+.PRECIOUS: $(DEPS_STAMP)/lock-% $(DEPS_STAMP)/built-%
