@@ -1,7 +1,8 @@
 /*
  * flow_verify.c — "Verify an image": where the images are (read-only),
  * which image, then lb_verify() reads every cluster and checks the
- * checksums recorded at backup time.
+ * checksums recorded at backup time; on request it also compares the
+ * image with a disk (after a restore or clone, or against the original).
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,11 +11,15 @@
 static void result(const struct tui_job *j, const char *image,
 		   const struct lb_image_info *info)
 {
-	char l[4][700], tm[32];
-	const char *lines[4];
+	char l[5][700], tm[32];
+	const char *lines[5];
 	int n = 0;
 
 	snprintf(l[n++], 700, "Image:    %s", image);
+	if (j->o.verify.against)
+		snprintf(l[n++], 700, "Compared with the disk %s: %s",
+			 j->o.verify.against, j->rc >= 0 ? "the same" :
+			 "see below");
 	if (j->rc >= 0) {
 		snprintf(l[n++], 700, "SHA-256:  %s", info->sha256[0] ?
 			 info->sha256 : "(not recorded)");
@@ -36,6 +41,34 @@ static void result(const struct tui_job *j, const char *image,
 	tui_result(j->rc >= 0, "Verify result", head, lines, n);
 }
 
+static const char *why_against(const struct lb_device *d, void *u,
+			       char *buf, size_t n)
+{
+	const char *image = u;
+
+	return tui_disk_holds(d, image) ? "holds the image itself" : NULL;
+}
+
+/* NULL: the image alone; a disk path; or (const char *)-1 for Esc. */
+static const char *pick_against(struct tui_disks *d, const char *image)
+{
+	char *rows[] = { "Check the image only (its checksums)",
+			 "Also compare it with a disk, byte for byte" };
+	struct tui_menu m = { .title = "Verify: how?", .intro = "Checking "
+			      "the image reads all of it. Comparing also reads "
+			      "a disk (only reads it) and says where they "
+			      "differ.", .rows = rows, .n = 2 };
+	int r = tui_menu_run(&m), i;
+
+	if (r < 0)
+		return (const char *)-1;
+	if (r == 0)
+		return NULL;
+	i = tui_pick_disk(d, "Verify: compare with which disk?", "The disk "
+			  "is only read.", why_against, (void *)image);
+	return i < 0 ? (const char *)-1 : d->dev[i].path;
+}
+
 void tui_flow_verify(struct tui_disks *d)
 {
 	static struct tui_job j;
@@ -47,10 +80,14 @@ void tui_flow_verify(struct tui_disks *d)
 	if (tui_pick_image(dir, "Verify: which image?", image, sizeof image,
 			   &info) != 0)
 		return;
+	const char *against = pick_against(d, image);
+	if (against == (const char *)-1)
+		return;
 	memset(&j, 0, sizeof j);
 	j.kind = TJ_VERIFY;
 	snprintf(j.title, sizeof j.title, "Verifying %s", image);
-	j.o.verify = (struct lb_verify_opts){ .image = image };
+	j.o.verify = (struct lb_verify_opts){ .image = image,
+					      .against = against };
 	j.map_size = info.virtual_size;
 	tui_job_run(&j);
 	result(&j, image, &info);

@@ -96,6 +96,12 @@ verify_image() {   # verify_image ROW-DOWNS: runs V on the N-th image
 	tui_wait "Verify: which image?"
 	local i; for ((i = 0; i < $1; i++)); do keys Down; done
 	keys Enter
+	tui_wait "Verify: how?"
+	if [ "${2:-}" ]; then   # compare with the first disk in the list
+		keys Down Enter; tui_wait "compare with which disk"; keys Enter
+	else
+		keys Enter
+	fi
 	tui_wait "Verify result" 120
 }
 cp "$T/imgs/disk.qcow2" "$T/imgs/bad.qcow2"
@@ -108,4 +114,15 @@ if engine_missing "verify: good image" "verify"; then :; else
 	keys Enter; tui_wait "Disks in this machine"
 	verify_image 0
 	shown "verify: damaged image reported" "The image did NOT verify."
+	keys Enter; tui_wait "Disks in this machine"
+	verify_image 1 compare
+	shown "verify: compared with the source disk" "Compared with the disk $A: the same"
+	shown "verify: image and disk agree" "The image is intact."
+fi
+if ! screen | grep -q "cannot verify yet"; then
+	keys Enter; tui_wait "Disks in this machine"
+	printf 'X' | dd of="$A" bs=1 seek=$((5 * 1048576 + 7)) conv=notrunc status=none
+	verify_image 1 compare
+	shown "verify: a changed disk is reported" "The image did NOT verify."
+	shown "verify: in words" "Verification found a difference."
 fi
