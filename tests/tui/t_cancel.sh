@@ -29,6 +29,10 @@ shown "progress: shows the legend" "# copied"
 shown "progress: shows the rates" "Speed:"
 shown "progress: shows errors so far" "Errors so far: 0"
 shown "progress: says how to cancel" "Esc cancel"
+keys l
+shown "progress: L shows the log while the job runs" "start: Backing up fault:$T/s.img"
+esc
+shown "progress: Esc from the log returns to the progress screen" "Disk map (each cell is"
 esc
 shown "cancel: Esc asks first" "Stop this job now?"
 keys n; sleep 0.5

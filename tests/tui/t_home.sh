@@ -69,3 +69,21 @@ for t in "" bogus; do
 		fail "TERM='$t': falls back to a built-in terminal and shows home" "$(screen)"
 	fi
 done
+
+# More disks than fit: the table says so, Tab then Down scrolls it.
+list=""
+for i in 01 02 03 04 05 06 07 08 09 10 11 12 13; do
+	truncate -s ${i}M "$T/many$i.img"; list="$list $T/many$i.img"
+done
+if tui_start "LIFEBOAT_TUI_DEVICES='$list'"; then
+	shown "scroll: the table says more lines follow" "more lines: Tab, then Down"
+	not_shown "scroll: the last disk is not shown yet" "many13.img"
+	keys Tab; sleep 0.2
+	for i in 1 2 3 4 5; do keys Down; done
+	shown "scroll: Tab and Down bring the last disk into view" "many13.img"
+	keys Tab; sleep 0.2
+	keys Down Enter
+	shown "scroll: Tab returns to the actions" "Back up a partition: which disk?"
+else
+	fail "scroll: starts" "$(screen)"
+fi
