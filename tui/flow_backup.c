@@ -5,6 +5,7 @@
  * say in plain words what came of it.  Warns before starting when the
  * image may not fit or must be split because the destination is FAT.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,15 @@ static void result(const struct tui_job *j, const char *image)
 	tui_result(j->rc >= 0, "Backup result", head, lines, n);
 }
 
+/* The engine refused before writing because the worst case may not fit
+ * (it then suggests its --no-space-check option, which the TUI offers as a
+ * question instead). */
+static int space_refused(const struct tui_job *j)
+{
+	return j->rc == -ENOSPC && !j->o.backup.no_space_check &&
+	       j->last.written == 0 && strstr(j->msg, "no-space-check");
+}
+
 static int run(const struct tui_src *s, const char *dir, const char *name)
 {
 	static struct tui_job j;
@@ -190,6 +200,18 @@ static int run(const struct tui_src *s, const char *dir, const char *name)
 	j.o.backup.image = image;
 	j.map_size = s->size;
 	tui_job_run(&j);
+	if (space_refused(&j)) {
+		char q[800];
+		snprintf(q, sizeof q, "%.500s\n\nCompressed images are often much "
+			 "smaller than the disk. Try anyway? If the drive fills "
+			 "up, the backup stops and no incomplete image is kept.",
+			 j.msg);
+		if (tui_ask("The image may not fit", q)) {
+			j.o.backup.no_space_check = 1;
+			tui_log("backup retried without the space check");
+			tui_job_run(&j);
+		}
+	}
 	result(&j, image);
 	return 0;
 }
