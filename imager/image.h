@@ -73,6 +73,16 @@ int lb_imgw_finish(struct lb_ctx *ctx, struct lb_imgw *w, struct lb_meta *meta);
 int lb_imgw_set_ext(struct lb_imgw *w, uint32_t type, const void *data,
 		    size_t len);
 
+/* Reopens a complete single-file Lifeboat image to store more clusters
+ * (rescue passes, resume): checks it fully, rebuilds L1, checksum directory
+ * and refcounts from its tables, renames it to IMAGE.part and marks it
+ * incomplete; new data goes after the old data (LBOT data_end), the tables
+ * are written again by lb_imgw_finish.  *META receives the old metadata
+ * (pass it, updated, to lb_imgw_finish).  lb_imgw_abort then leaves
+ * IMAGE.part in place (incomplete) instead of removing it. */
+int lb_imgw_reopen(struct lb_ctx *ctx, const char *image, struct lb_meta *meta,
+		   struct lb_imgw **out);
+
 /* Abandons the image: closes and removes every .part piece.  Frees W. */
 void lb_imgw_abort(struct lb_imgw *w);
 

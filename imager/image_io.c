@@ -72,6 +72,29 @@ int lb_pieces_create(struct lb_ctx *ctx, struct lb_pieces *p,
 	return open_piece(ctx, p, 0);
 }
 
+int lb_pieces_reopen(struct lb_ctx *ctx, struct lb_pieces *p, const char *image)
+{
+	char part[4200];
+	struct stat st;
+
+	memset(p, 0, sizeof *p);
+	snprintf(p->base, sizeof p->base, "%s", image);
+	lb_piece_name(part, sizeof part, image, 0, 1);
+	if (rename(image, part) < 0) {
+		lb_imsg(ctx, "cannot rename %s to %s: %s", image, part, strerror(errno));
+		return -errno;
+	}
+	p->writing = p->keep = 1;
+	p->fd[0] = open(part, O_RDWR | O_CLOEXEC);
+	if (p->fd[0] < 0 || fstat(p->fd[0], &st) < 0) {
+		lb_imsg(ctx, "cannot open %s: %s", part, strerror(errno));
+		return -errno;
+	}
+	p->n = 1;
+	p->size = (uint64_t)st.st_size;
+	return 0;
+}
+
 int lb_pieces_open(struct lb_ctx *ctx, struct lb_pieces *p, const char *image)
 {
 	struct stat st;
@@ -294,7 +317,7 @@ void lb_pieces_close(struct lb_pieces *p)
 	for (int i = 0; i < p->n; i++) {
 		if (p->fd[i] >= 0)
 			close(p->fd[i]);
-		if (p->writing) {
+		if (p->writing && !p->keep) {
 			lb_piece_name(name, sizeof name, p->base, i, 1);
 			unlink(name);
 		}

@@ -25,6 +25,7 @@ struct lb_pieces {
 	uint64_t split;         /* bytes per piece, 0: one file */
 	uint64_t size;          /* bytes: total (reading), high mark (writing) */
 	int writing;            /* pieces are IMAGE*.part */
+	int keep;               /* do not remove the .part pieces on close */
 };
 
 /* Sets ctx->msg (printf format; long texts are cut at its size). */
@@ -38,6 +39,11 @@ void lb_piece_name(char *out, size_t outsz, const char *base, int i, int part);
  * Refuses when IMAGE exists and !OVERWRITE (-EEXIST).  SPLIT 0: one file. */
 int lb_pieces_create(struct lb_ctx *ctx, struct lb_pieces *p,
 		     const char *image, uint64_t split, int overwrite);
+
+/* Renames the single-file image IMAGE to IMAGE.part and opens it to be
+ * written again (the writer's lb_imgw_reopen).  On close the .part is
+ * kept, not removed: it holds the user's data. */
+int lb_pieces_reopen(struct lb_ctx *ctx, struct lb_pieces *p, const char *image);
 
 /* Opens IMAGE (piece 0) read-only; p->size is its size until
  * lb_pieces_open_split adds the other pieces. */

@@ -384,6 +384,73 @@ int lb_imgw_create(struct lb_ctx *ctx, const char *image,
 	return 0;
 }
 
+/* Rebuilds the writer's tables and refcounts from an image checked by the
+ * reader: references are counted from L1 and L2, as qemu-img check does,
+ * so the refcount blocks on disk are not trusted. */
+static int load_from(struct lb_ctx *ctx, struct lb_imgw *w, struct lb_imgr *r)
+{
+	struct lb_cluster_map m;
+	int e = 0;
+
+	for (uint64_t g = 0; g < w->l1_size && !e; g++) {
+		w->ckdir[2 * g] = r->ckdir[2 * g];
+		w->ckdir[2 * g + 1] = r->ckdir[2 * g + 1];
+		if (!r->l1[g])
+			continue;
+		w->l1[g] = r->l1[g] | QCOW2_OFLAG_COPIED;
+		e = rc_add(w, r->l1[g], w->cs, 1);
+	}
+	for (uint64_t i = 0; i < w->nclusters && !e; i++) {
+		if (!r->l1[i / w->l2e]) {
+			i = (i / w->l2e + 1) * w->l2e - 1;
+			continue;
+		}
+		if ((e = lb_imgr_map(ctx, r, i, &m)) || m.kind == LB_CL_ZERO)
+			continue;
+		e = rc_add(w, m.off, m.len, 1);
+		w->stored++;
+	}
+	return e;
+}
+
+int lb_imgw_reopen(struct lb_ctx *ctx, const char *image, struct lb_meta *meta,
+		   struct lb_imgw **out)
+{
+	struct lb_imgr *r;
+	struct lb_imgw *w = NULL;
+	int e;
+
+	if ((e = lb_imgr_open(ctx, image, 0, &r)) ||
+	    (e = lb_imgr_check_tables(ctx, r, NULL, NULL)))
+		return e;
+	struct lb_imgw_opts o = { .cluster_bits = r->h.cluster_bits, .size = r->data_size,
+				  .compress = r->h.compression_type ? LB_COMPRESS_ZSTD : LB_COMPRESS_ZLIB };
+	if (!r->has_meta || r->io.split || r->meta.data_end < r->cs ||
+	    r->meta.data_end > r->io.size || r->meta.rescue_map_length) {
+		lb_imsg(ctx, "%s: only a complete, single-file Lifeboat image without "
+			"a rescue map can be reopened", image);
+		e = -ENOTSUP;
+	} else if (!(w = calloc(1, sizeof *w)) || (e = writer_alloc(w, &o)) ||
+		   (e = load_from(ctx, w, r))) {
+		e = e ? e : -ENOMEM;
+	}
+	if (!e) {
+		*meta = r->meta;
+		w->tail = w->st_off = r->meta.data_end;
+	}
+	lb_imgr_close(r);
+	if (!e && !(e = lb_pieces_reopen(ctx, &w->io, image))) {
+		struct lb_meta m = *meta;
+		m.flags &= ~LB_META_COMPLETE;   /* incomplete until finished again */
+		e = write_header(ctx, w, &m, 0, 0, 0);
+	}
+	if (e && w)
+		writer_free(w);
+	if (!e)
+		*out = w;
+	return e;
+}
+
 /* Writes N host-order entries as a contiguous run of new clusters; returns
  * its offset in *OFF.  REFCOUNT: whether qemu should count them. */
 static int write_table(struct lb_ctx *ctx, struct lb_imgw *w,
@@ -450,8 +517,10 @@ int lb_imgw_finish(struct lb_ctx *ctx, struct lb_imgw *w, struct lb_meta *m)
 	uint32_t rtc = 0;
 	int r;
 
-	if ((r = flush_group(ctx, w)) ||
-	    (r = write_table(ctx, w, w->ckdir, 2ull * w->l1_size, 0, &ck_off)))
+	if ((r = flush_group(ctx, w)))
+		goto out;
+	m->data_end = w->tail;  /* lb_imgw_reopen appends from here */
+	if ((r = write_table(ctx, w, w->ckdir, 2ull * w->l1_size, 0, &ck_off)))
 		goto out;
 	m->cksum_dir_offset = ck_off;
 	m->cksum_dir_entries = w->l1_size;
@@ -467,7 +536,6 @@ int lb_imgw_finish(struct lb_ctx *ctx, struct lb_imgw *w, struct lb_meta *m)
 	}
 	if ((r = write_table(ctx, w, w->l1, w->l1_size, 1, &l1_off)))
 		goto out;
-	m->data_end = w->tail;
 	if ((r = write_refcounts(ctx, w, &rt_off, &rtc)))
 		goto out;
 	m->version = LB_META_VERSION;

@@ -181,6 +181,51 @@ static void test_writer_reader(const char *dir)
 	      system(cmd) == 0);
 }
 
+/* Reopens the image of test_writer_reader, replaces cluster 7, adds 100. */
+static void test_reopen(const char *dir)
+{
+	enum { CS = 65536 };
+	static uint8_t a[CS], b[CS], pk[CS], back[CS];
+	struct lb_ctx ctx = { 0 };
+	struct lb_codec c;
+	struct lb_imgw *w;
+	struct lb_imgr *r;
+	struct lb_meta m;
+	struct lb_cluster_map cm;
+	char path[256], cmd[600];
+	uint64_t stored = 0, zero = 0;
+	int ok;
+
+	snprintf(path, sizeof path, "%s/u.qcow2", dir);
+	lb_codec_init(&c, LB_COMPRESS_ZSTD, 0);
+	CHECK("reopen: a complete image reopens", lb_imgw_reopen(&ctx, path, &m, &w) == 0);
+	CHECK("reopen: IMAGE became IMAGE.part while open", access(path, F_OK) != 0);
+	fill(a, CS, 42, 0);
+	fill(b, CS, 43, 0);
+	size_t n = lb_codec_compress(&c, a, CS, pk, CS - 1);
+	ok = lb_imgw_put(&ctx, w, 7, LB_CL_COMPRESSED, pk, n, lb_xxh3(a, CS)) == 0;
+	n = lb_codec_compress(&c, b, CS, pk, CS - 1);
+	ok &= lb_imgw_put(&ctx, w, 100, LB_CL_COMPRESSED, pk, n, lb_xxh3(b, CS)) == 0;
+	CHECK("reopen: more clusters stored and finished",
+	      ok && lb_imgw_finish(&ctx, w, &m) == 0 && access(path, F_OK) == 0);
+	ok = lb_imgr_open(&ctx, path, 0, &r) == 0 &&
+	     lb_imgr_check_tables(&ctx, r, &stored, &zero) == 0 && stored == 5;
+	CHECK("reopen: 5 stored clusters after one replaced and one added", ok);
+	uint8_t *buf = malloc(2 * CS);
+	ok = ok && lb_imgr_map(&ctx, r, 7, &cm) == 0 &&
+	     lb_pieces_pread(&ctx, &r->io, buf, cm.len, cm.off) == 0 &&
+	     lb_codec_decompress(&c, buf, cm.len, back, CS) == 0 && !memcmp(back, a, CS) &&
+	     lb_imgr_map(&ctx, r, 5000, &cm) == 0 && cm.kind == LB_CL_COMPRESSED;
+	CHECK("reopen: new data read back, old clusters kept", ok);
+	free(buf);
+	lb_imgr_close(r);
+	lb_codec_free(&c);
+	if (system("command -v qemu-img >/dev/null 2>&1") == 0) {
+		snprintf(cmd, sizeof cmd, "qemu-img check %s >/dev/null 2>&1", path);
+		CHECK("reopen: qemu-img check finds no errors or leaks", system(cmd) == 0);
+	}
+}
+
 static void test_incomplete(const char *dir)
 {
 	struct lb_ctx ctx = { 0 };
@@ -211,6 +256,7 @@ int main(void)
 	test_descriptors();
 	test_codecs();
 	test_writer_reader(dir);
+	test_reopen(dir);
 	test_incomplete(dir);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	if (system(cmd)) {}
