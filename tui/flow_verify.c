@@ -4,9 +4,31 @@
  * checksums recorded at backup time; on request it also compares the
  * image with a disk (after a restore or clone, or against the original).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "tui_int.h"
+
+/* Images checked in this session and whether they verified. */
+#define MAX_CHECKED 64
+static struct { char path[4400]; int ok; } checked[MAX_CHECKED];
+static int nchecked;
+
+int tui_verified(const char *path)
+{
+	for (int i = nchecked - 1; i >= 0; i--)
+		if (!strcmp(checked[i].path, path))
+			return checked[i].ok;
+	return -1;
+}
+
+static void remember(const char *path, int ok)
+{
+	int i = nchecked < MAX_CHECKED ? nchecked++ : MAX_CHECKED - 1;
+
+	snprintf(checked[i].path, sizeof checked[i].path, "%s", path);
+	checked[i].ok = ok;
+}
 
 static void result(const struct tui_job *j, const char *image,
 		   const struct lb_image_info *info)
@@ -69,9 +91,30 @@ static const char *pick_against(struct tui_disks *d, const char *image)
 	return i < 0 ? (const char *)-1 : d->dev[i].path;
 }
 
-void tui_flow_verify(struct tui_disks *d)
+static void run(const char *image, const struct lb_image_info *info,
+		const char *against)
 {
 	static struct tui_job j;
+
+	memset(&j, 0, sizeof j);
+	j.kind = TJ_VERIFY;
+	snprintf(j.title, sizeof j.title, "Verifying %s", image);
+	j.o.verify = (struct lb_verify_opts){ .image = image,
+					      .against = against };
+	j.map_size = info->virtual_size;
+	tui_job_run(&j);
+	if (!against && j.rc != -ENOSYS && !j.cancelled)
+		remember(image, j.rc >= 0);
+	result(&j, image, info);
+}
+
+void tui_verify_image(const char *image, const struct lb_image_info *info)
+{
+	run(image, info, NULL);
+}
+
+void tui_flow_verify(struct tui_disks *d)
+{
 	char dir[4096], image[4400];
 	struct lb_image_info info;
 
@@ -81,14 +124,6 @@ void tui_flow_verify(struct tui_disks *d)
 			   &info) != 0)
 		return;
 	const char *against = pick_against(d, image);
-	if (against == (const char *)-1)
-		return;
-	memset(&j, 0, sizeof j);
-	j.kind = TJ_VERIFY;
-	snprintf(j.title, sizeof j.title, "Verifying %s", image);
-	j.o.verify = (struct lb_verify_opts){ .image = image,
-					      .against = against };
-	j.map_size = info.virtual_size;
-	tui_job_run(&j);
-	result(&j, image, &info);
+	if (against != (const char *)-1)
+		run(image, &info, against);
 }

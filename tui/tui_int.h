@@ -239,6 +239,11 @@ void tui_flow_backup(struct tui_disks *d, int partition);
 void tui_flow_restore(struct tui_disks *d);
 void tui_flow_clone(struct tui_disks *d);
 void tui_flow_verify(struct tui_disks *d);
+/* Verifies IMAGE alone behind the progress and result screens, and
+ * remembers the outcome for tui_verified(). */
+void tui_verify_image(const char *image, const struct lb_image_info *info);
+/* 1: IMAGE verified in this session, 0: it failed, -1: not checked. */
+int tui_verified(const char *image);
 void tui_flow_rescue(struct tui_disks *d);
 void tui_sys_shell(void);
 void tui_sys_power(int reboot);

@@ -73,6 +73,10 @@ if screen | grep -q "cannot read images in this build"; then
 fi
 shown "restore: image list shows the size" "32.0 MiB"
 shown "restore: image list says complete" "complete"
+keys v
+shown "restore: V verifies the highlighted image" "The image is intact." 60
+keys Enter
+shown "restore: the list then says it verified" "verified OK"
 keys Enter       # disk.qcow2 sorts first
 shown "restore: asks which disk to overwrite" "which disk should be overwritten"
 keys Down Down; sleep 0.2
