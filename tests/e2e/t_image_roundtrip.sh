@@ -96,3 +96,7 @@ if have qemu-img; then
 		[ "$(stat -c %s "$T/odd.q")" = 1000448 ] && pass "odd size: qemu reads the bytes, padded to 512" ||
 		fail "odd size: qemu reads the bytes, padded to 512" "$(stat -c %s "$T/odd.q")"
 fi
+
+# restore --verify reads the target back and compares its SHA-256.
+expect_rc "restore --verify exits 0" 0 "$L" restore "$T/mbr.qcow2" "$T/mbr-v.out" --yes --verify
+same_bytes "restore --verify: bytes identical" "$T/mbr.img" "$T/mbr-v.out"
