@@ -193,6 +193,24 @@ static int sink_write(void *job, void *arg, char *msg)
 	return d->sink(job, d->arg, msg);
 }
 
+/* Tells the UI's strip map which clusters of batch J are stored and which
+ * read as zeros, from the job's thread (lb_ctx.region). */
+static void report_regions(struct lb_ctx *ctx, struct lb_imgr *r,
+			   const struct lb_xjob *j)
+{
+	for (uint32_t i = 0, k; i < j->n && ctx->region; i = k) {
+		int zero = j->map[i].kind == LB_CL_ZERO;
+		for (k = i + 1; k < j->n && (j->map[k].kind == LB_CL_ZERO) == zero; k++)
+			;
+		uint64_t off = (j->first + i) * r->cs, len = (uint64_t)(k - i) * r->cs;
+		if (off + len > r->data_size)
+			len = r->data_size > off ? r->data_size - off : 0;
+		if (len)
+			ctx->region(off, len, zero ? LB_REGION_ZERO : LB_REGION_COPIED,
+				    ctx->user);
+	}
+}
+
 static int run_decode(struct lb_ctx *ctx, struct lb_imgr *r, struct lb_xpool *pool,
 		      struct lb_pipe *p, enum lb_phase phase)
 {
@@ -215,6 +233,7 @@ static int run_decode(struct lb_ctx *ctx, struct lb_imgr *r, struct lb_xpool *po
 			lb_pipe_fail(p, e, ctx->msg);
 			break;
 		}
+		report_regions(ctx, r, j);
 		lb_pipe_submit(p, j);
 	}
 	return e;
