@@ -19,6 +19,10 @@
  * Lifeboat's own and are not refcounted, so `qemu-img check` sees neither
  * leaks nor errors (docs/image-format.md explains the trade-off).
  *
+ * lb_imgw_reopen continues a finished image: it rebuilds this state from
+ * the image's L1/L2 (refcounts counted, not read) and appends after the old
+ * data, so rescue passes can add or replace clusters in any order.
+ *
  * Appends go through a staging buffer so that the file sees large
  * sequential writes; rewrites behind it (an L2 table written again, a gap
  * filled after the stage moved on) go straight to the file.
