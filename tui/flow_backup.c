@@ -119,50 +119,63 @@ int tui_ask_name(const char *title, const struct tui_src *s, const char *dir,
 	}
 }
 
-static void result(const struct tui_job *j, const char *image)
+/* Result lines after a finished backup; returns the count. */
+static int ok_lines(const struct tui_job *j, const char *image,
+		    char l[][700])
 {
-	char l[8][700], part[4200], a[32], b[32], t[32];
-	const char *lines[8];
+	char a[32], b[32], t[32];
 	struct lb_image_info info = { 0 };
 	struct lb_ctx ctx = { 0 };
+	int n = 0, have = lb_image_info && lb_image_info(&ctx, image, &info) >= 0;
+
+	snprintf(l[n++], 700, "Image:    %s", image);
+	snprintf(l[n++], 700, "Size:     %s in the image for %s of disk, in %s%s",
+		 have ? tui_size(a, sizeof a, info.file_size) : "?",
+		 tui_size(b, sizeof b, j->map_size),
+		 tui_duration(t, sizeof t, j->seconds),
+		 have && info.pieces > 1 ? " (split into pieces)" : "");
+	snprintf(l[n++], 700, "SHA-256:  %s", have && info.sha256[0] ?
+		 info.sha256 : "(not recorded)");
+	l[n++][0] = '\0';
+	snprintf(l[n++], 700, "What next: keep the drive with the image safe. "
+		 "V (Verify an image) checks it again at any time; R (Restore "
+		 "an image) puts it back on a disk.");
+	return n;
+}
+
+/* Result lines after a failed or cancelled backup: what is left where. */
+static int fail_lines(const struct tui_job *j, const char *image,
+		      char l[][700])
+{
+	char part[4200];
 	struct stat st;
 	int n = 0;
 
-	if (j->rc >= 0) {
-		int have = lb_image_info && lb_image_info(&ctx, image, &info) >= 0;
-		snprintf(l[n++], 700, "Image:    %s", image);
-		snprintf(l[n++], 700, "Size:     %s in the image for %s of disk, "
-			 "in %s%s", have ? tui_size(a, sizeof a, info.file_size) :
-			 "?", tui_size(b, sizeof b, j->map_size),
-			 tui_duration(t, sizeof t, j->seconds),
-			 have && info.pieces > 1 ? " (split into pieces)" : "");
-		snprintf(l[n++], 700, "SHA-256:  %s", have &&
-			 info.sha256[0] ? info.sha256 : "(not recorded)");
-		l[n++][0] = '\0';
-		snprintf(l[n++], 700, "What next: keep the drive with the image "
-			 "safe. V (Verify an image) checks it again at any "
-			 "time; R (Restore an image) puts it back on a disk.");
-	} else {
-		snprintf(l[n++], 700, "%s", j->msg[0] ? j->msg : tui_err_words(j->rc));
-		snprintf(l[n++], 700, "The source disk was only read, never "
-			 "written.");
-		snprintf(part, sizeof part, "%s.part", image);
-		snprintf(l[n++], 700, "%s", stat(image, &st) == 0 ?
-			 "An image with this name was already there before; it "
-			 "is not the result of this job." :
-			 "No image was saved under this name.");
-		if (stat(part, &st) == 0)
-			snprintf(l[n++], 700, "The unfinished file %s is marked "
-				 "incomplete and is not a usable image; you may "
-				 "delete it.", part);
-		snprintf(l[n++], 700, "What next: %s", j->cancelled ?
-			 "start the backup again when you are ready." :
-			 "read the log (L); if the destination is full, choose "
-			 "a drive with more free space.");
-	}
+	snprintf(l[n++], 700, "%s", j->msg[0] ? j->msg : tui_err_words(j->rc));
+	snprintf(l[n++], 700, "The source disk was only read, never written.");
+	snprintf(l[n++], 700, "%s", stat(image, &st) == 0 ? "An image with this "
+		 "name was already there before; it is not the result of this "
+		 "job." : "No image was saved under this name.");
+	snprintf(part, sizeof part, "%s.part", image);
+	if (stat(part, &st) == 0)
+		snprintf(l[n++], 700, "The unfinished file %s is marked "
+			 "incomplete and is not a usable image; you may delete "
+			 "it.", part);
+	snprintf(l[n++], 700, "What next: %s", j->cancelled ? "start the "
+		 "backup again when you are ready." : "read the log (L); if "
+		 "the destination is full, choose a drive with more free "
+		 "space.");
+	return n;
+}
+
+static void result(const struct tui_job *j, const char *image)
+{
+	char l[8][700], head[300];
+	const char *lines[8];
+	int n = j->rc >= 0 ? ok_lines(j, image, l) : fail_lines(j, image, l);
+
 	for (int i = 0; i < n; i++)
 		lines[i] = l[i];
-	char head[300];
 	snprintf(head, sizeof head, j->rc >= 0 ? "Backup finished: the image is "
 		 "complete." : "The backup did NOT finish. %s",
 		 tui_err_words(j->rc));
