@@ -53,13 +53,18 @@ tm resize-window -t lb -x 80 -y 25 2>/dev/null
 keys q; shown "quit: asks first" "Leave Lifeboat?"
 keys y; shown "quit: exits 0" "LIFEBOAT-EXITED-0"
 
-TERM_ENV="TERM=vt100 $ENV"
-if tui_start "$TERM_ENV"; then
-	check "vt100: monochrome home lists the disks" grep -qE "^  $a +32.0 MiB" <<<"$(screen)"
-	shown "vt100: actions shown" "C  Clone a disk"
-else
-	fail "vt100: starts" "$(screen)"
-fi
+for term in vt100 linux; do
+	if tui_start "TERM=$term $ENV"; then
+		check "$term: home lists the disks" grep -qE "^  $a +32.0 MiB" <<<"$(screen)"
+		shown "$term: actions shown" "C  Clone a disk"
+		keys Down Right Enter
+		shown "$term: arrow keys and Enter work" "Clone: which disk is the source?"
+		esc
+		shown "$term: Esc goes back" "Disks in this machine"
+	else
+		fail "$term: starts" "$(screen)"
+	fi
+done
 
 # A serial console may have no TERM or one curses does not know.
 for t in "" bogus; do
