@@ -222,6 +222,16 @@ int tui_pick_place(struct tui_disks *d, int write,
 				 " or a folder." : "Choose the drive or folder "
 				 "that holds the images (mounted read-only).",
 			.rows = rows, .enabled = en, .n = nrows };
+		int parts = 0;
+		for (int i = 0; i < nrows; i++)
+			parts += ch[i].kind == CH_PART;
+		if (!parts)
+			m.intro = write ? "No other drive has a partition with a "
+				  "filesystem Lifeboat can mount (ext2/3/4, FAT, "
+				  "exFAT, NTFS, XFS, btrfs). Plug one in and choose "
+				  "U on the home screen, or choose a folder." :
+				  "No drive has a partition with a filesystem "
+				  "Lifeboat can mount. Choose a folder.";
 		do {
 			r = tui_menu_run(&m);
 		} while (r >= 0 && use_choice(&ch[r], write, dir, n) != 0);
