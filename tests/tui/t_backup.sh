@@ -79,8 +79,8 @@ keys Enter
 shown "restore: the list then says it verified" "verified OK"
 keys Enter       # disk.qcow2 sorts first
 shown "restore: asks which disk to overwrite" "which disk should be overwritten"
-keys Down Down; sleep 0.2
-check "restore: arrows reach the second disk" bash -c "grep -qE '^> +$b ' <<<'$(screen)'"
+keys Down Down
+shown_re "restore: arrows reach the second disk" "^> +$b "
 keys Enter
 shown "restore: erase screen" "WARNING: EVERYTHING ON THIS DISK WILL BE ERASED"
 shown "restore: erase screen names the image" "$T/imgs/disk.qcow2"

@@ -23,8 +23,8 @@ shown "clone: the source is refused in words" "cannot be used: this disk is the 
 shown "clone: a small disk is refused in words" "cannot be used: this disk is too small: 8.00 MiB, needs 32.0 MiB"
 keys Enter; sleep 0.3
 shown "clone: Enter with nothing chosen does nothing" "move to a disk with the arrow keys"
-keys Down; sleep 0.2
-check "clone: arrow goes to the first usable disk" bash -c "grep -qE '^> +$b ' <<<'$(screen)'"
+keys Down
+shown_re "clone: arrow goes to the first usable disk" "^> +$b "
 keys Enter
 shown "clone: erase screen in words" "WARNING: EVERYTHING ON THIS DISK WILL BE ERASED"
 shown "clone: erase screen names the device" "Device:    $B"

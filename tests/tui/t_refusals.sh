@@ -46,9 +46,9 @@ shown "refusal: disk holding the image" "cannot be used: this disk holds the ima
 shown "refusal: mounted disk" "cannot be used: this disk is in use (mounted at $T/mnt2)"
 shown "refusal: too small" "cannot be used: this disk is too small: 8.00 MiB, needs 32.0 MiB"
 shown "refusal: the Lifeboat medium" "cannot be used: this disk holds the Lifeboat medium that is running now"
-keys Down; sleep 0.2
-check "refusal: cursor lands only on the usable disk" bash -c "grep -qE '^> +$a ' <<<'$(screen)'"
-keys Down Down Down; sleep 0.2
-check "refusal: refused disks cannot be reached" bash -c "grep -qE '^> +$a ' <<<'$(screen)'"
+keys Down
+shown_re "refusal: cursor lands only on the usable disk" "^> +$a "
+keys Down Down Down Down Enter
+shown "refusal: refused disks cannot be reached (Enter after Downs erases only $a)" "Erase $a?"
 esc
 shown "refusal: Esc leaves without writing" "Disks in this machine"

@@ -47,6 +47,17 @@ shown() {
 	if tui_wait "$2" "${3:-10}"; then pass "$1"; else fail "$1" "'$2' not on screen:
 $(screen)"; fi
 }
+# shown_re NAME ERE [SECONDS]: like shown, for an extended regex (a line
+# of the screen must match it).
+shown_re() {
+	local i
+	for ((i = 0; i < ${3:-10} * 10; i++)); do
+		screen | grep -qE -- "$2" && { pass "$1"; return; }
+		sleep 0.1
+	done
+	fail "$1" "no line matches /$2/:
+$(screen)"
+}
 # not_shown NAME TEXT: passes when TEXT is not on the screen now.
 not_shown() {
 	if screen | grep -qF -- "$2"; then fail "$1" "'$2' is on screen:
