@@ -3,7 +3,8 @@
 #
 #   make iso       build/lifeboat.iso
 #   make run       build the ISO and the demo disks, boot them in QEMU on this
-#                  terminal (serial console; quit with Ctrl-A then X)
+#                  terminal (serial console; quit with Ctrl-A then X;
+#                  QEMU_ACCEL=kvm make run where KVM works)
 #   make iso-bench ISO size, smallest RAM that boots, boot time per cell
 ISO        := $(B)/lifeboat.iso
 ISO_INITRD := $(B)/iso/initrd.gz

@@ -2,11 +2,11 @@
 # iso/run.sh ISO DEMO_DIR — boots the Lifeboat ISO in QEMU on this terminal
 # with the demo disks (iso/demo-disks.sh) as virtio disks.  The VM's serial
 # port is this terminal, where the default boot entry starts Lifeboat's
-# screens.  Quit QEMU with Ctrl-A then X.  Uses KVM when /dev/kvm is usable.
+# screens.  Quit QEMU with Ctrl-A then X.  QEMU_ACCEL=kvm makes it faster
+# where KVM works (the default, tcg, works everywhere, if slowly).
 set -eu
 iso=${1:?usage: run.sh ISO DEMO_DIR}; demo=${2:?}
-accel=tcg
-[ -w /dev/kvm ] && accel=kvm
+accel=${QEMU_ACCEL:-tcg}
 echo "Booting $iso in QEMU ($accel) with $demo/source.img and $demo/target.img."
 echo "Lifeboat appears on this terminal after the boot menu.  Quit: Ctrl-A then X."
 sleep 2
