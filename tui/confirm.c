@@ -33,7 +33,7 @@ static int contents(int y, const struct lb_device *d)
 }
 
 static int draw(const struct lb_device *d, const char *action,
-		const char *from)
+		int partition)
 {
 	char sz[32], title[128];
 	int y = 2;
@@ -43,12 +43,10 @@ static int draw(const struct lb_device *d, const char *action,
 	attron(tui_attr(TC_DANGER));
 	mvhline(y, 2, ' ', COLS - 4);
 	attroff(tui_attr(TC_DANGER));
-	tui_put(y++, 4, TC_DANGER, "WARNING: EVERYTHING ON THIS DISK WILL BE "
-		"ERASED");
+	tui_put(y++, 4, TC_DANGER, "WARNING: EVERYTHING %s WILL BE ERASED",
+		partition ? "IN THIS PARTITION" : "ON THIS DISK");
 	y++;
 	y += tui_wrap(y, 2, COLS - 4, TC_NORMAL, action);
-	if (from)
-		tui_put(y++, 4, TC_NORMAL, "from %s", from);
 	y++;
 	tui_put(y++, 4, TC_NORMAL, "Device:    %s", d->path);
 	tui_put(y++, 4, TC_NORMAL, "Size:      %s", tui_size(sz, sizeof sz,
@@ -67,12 +65,12 @@ static int draw(const struct lb_device *d, const char *action,
 }
 
 int tui_confirm_erase(const struct lb_device *d, const char *action,
-		      const char *from)
+		      int partition)
 {
 	char typed[80] = "";
 
 	for (;;) {
-		int y = draw(d, action, from);
+		int y = draw(d, action, partition);
 		tui_put(y, 2, TC_NORMAL, ">");
 		int r = tui_input(y, 4, 30, typed, sizeof typed);
 		if (r == TUI_RESIZED)

@@ -77,7 +77,7 @@ void tui_flow_clone(struct tui_disks *d)
 	const struct lb_device *dst = &d->dev[t];
 	snprintf(action, sizeof action, "Lifeboat will copy the disk %s (%s) "
 		 "onto this disk:", src->path, src->model);
-	if (!tui_confirm_erase(dst, action, NULL))
+	if (!tui_confirm_erase(dst, action, 0))
 		return;
 	memset(&j, 0, sizeof j);
 	j.kind = TJ_CLONE;

@@ -31,7 +31,7 @@ static void result(const struct tui_job *j, const struct lb_device *t,
 	int n = 0;
 
 	snprintf(l[n++], 700, "Image:  %s", image);
-	snprintf(l[n++], 700, "Disk:   %s (%s)", t->path, t->model);
+	snprintf(l[n++], 700, "Onto:   %s (%s)", t->path, t->model);
 	if (j->rc >= 0) {
 		snprintf(l[n++], 700, "The disk now holds what the image holds; "
 			 "it was read back and compared (in %s).",
@@ -41,8 +41,8 @@ static void result(const struct tui_job *j, const struct lb_device *t,
 		snprintf(l[n++], 700, "        %s", info->sha256[0] ?
 			 info->sha256 : "(not recorded)");
 		snprintf(l[n++], 700, "What next: power off (O), remove the "
-			 "Lifeboat medium, and start the computer from %s.",
-			 t->name);
+			 "Lifeboat medium, and start the computer (or check "
+			 "the files on %s).", t->name);
 	} else {
 		snprintf(l[n++], 700, "%s", j->msg[0] ? j->msg : "");
 		snprintf(l[n++], 700, "%s", j->cancelled || j->last.written ?
@@ -62,32 +62,96 @@ static void result(const struct tui_job *j, const struct lb_device *t,
 	tui_result(j->rc >= 0, "Restore result", head, lines, n);
 }
 
-static void run(const struct lb_device *t, const char *image,
-		const struct lb_image_info *info)
+/* Confirms and restores IMAGE into SPAN; T describes what is erased (the
+ * disk, or for a partition a stand-in named after the partition). */
+static void run(const struct lb_device *t, struct lb_span span,
+		const char *image, const struct lb_image_info *info,
+		const char *onto, int partition)
 {
 	static struct tui_job j;
-	char action[1200], date[16] = "?", sz[32];
+	char action[1400], date[16] = "?", sz[32];
 	time_t c = (time_t)info->created;
 	struct tm tm;
 
 	if (info->created > 0 && gmtime_r(&c, &tm))
 		strftime(date, sizeof date, "%Y-%m-%d", &tm);
 	snprintf(action, sizeof action, "Lifeboat will write the image\n"
-		 "    %s\n    (made %s from a %s disk, model %s)\nonto this disk:",
+		 "    %s\n    (made %s from a %s disk, model %s)\n%s",
 		 image, date, tui_size(sz, sizeof sz, info->virtual_size),
-		 info->source_model[0] ? info->source_model : "unknown");
-	if (!tui_confirm_erase(t, action, NULL))
+		 info->source_model[0] ? info->source_model : "unknown", onto);
+	if (!tui_confirm_erase(t, action, partition))
 		return;
 	memset(&j, 0, sizeof j);
 	j.kind = TJ_RESTORE;
 	snprintf(j.title, sizeof j.title, "Restoring %s onto %s", image,
-		 t->path);
+		 t->name);
 	j.o.restore = (struct lb_restore_opts){ .image = image,
-		.target = { t->path, 0, 0 }, .confirmed = 1,
-		.verify_after = 1 };
+		.target = span, .confirmed = 1, .verify_after = 1 };
 	j.map_size = info->virtual_size;
 	tui_job_run(&j);
 	result(&j, t, image, info);
+}
+
+static void onto_disk(struct tui_disks *d, const char *image,
+		      const struct lb_image_info *info)
+{
+	struct want w = { image, info->virtual_size };
+	int i = tui_pick_target(d, "Restore: which disk should be overwritten?",
+			      "Choose the disk to overwrite with the image. "
+			      "Everything on it will be replaced. Nothing is "
+			      "chosen yet: move to a disk with the arrow keys.",
+			      why_target, &w);
+
+	if (i >= 0)
+		run(&d->dev[i], (struct lb_span){ d->dev[i].path, 0, 0 }, image,
+		    info, "onto this disk:", 0);
+}
+
+static const char *why_part_disk(const struct lb_device *d, void *u,
+				 char *buf, size_t n)
+{
+	const struct want *w = u;
+	const char *why = tui_target_refusal(d, 0, w->image, buf, n);
+
+	if (why)
+		return why;
+	for (size_t p = 0; p < d->nparts; p++)
+		if (d->parts[p].size >= w->need)
+			return NULL;
+	return "has no partition large enough for the image";
+}
+
+/* Restores into one partition (by offset inside its disk): the partition
+ * table and the other partitions stay as they are. */
+static void onto_partition(struct tui_disks *d, const char *image,
+			   const struct lb_image_info *info)
+{
+	struct want w = { image, info->virtual_size };
+	int i = tui_pick_target(d, "Restore into a partition: which disk?",
+				"Choose the disk that holds the partition to "
+				"overwrite. Nothing is chosen yet: move to a "
+				"disk with the arrow keys.", why_part_disk, &w);
+	if (i < 0)
+		return;
+	const struct lb_device *dk = &d->dev[i];
+	int p = tui_pick_partition(dk, w.need);
+	if (p < 0)
+		return;
+	const struct lb_partition *pt = &dk->parts[p];
+	struct lb_device stand = *dk;
+	char onto[400];
+
+	snprintf(stand.name, sizeof stand.name, "%s", pt->name);
+	snprintf(stand.path, sizeof stand.path, "partition %u of %s",
+		 pt->number, dk->path);
+	stand.size = pt->size;
+	stand.nparts = 1;
+	stand.parts = (struct lb_partition *)pt;
+	snprintf(onto, sizeof onto, "into partition %u of %s; the partition "
+		 "table and the other partitions are not touched:", pt->number,
+		 dk->path);
+	run(&stand, (struct lb_span){ dk->path, pt->start, pt->size }, image,
+	    info, onto, 1);
 }
 
 void tui_flow_restore(struct tui_disks *d)
@@ -107,12 +171,15 @@ void tui_flow_restore(struct tui_disks *d)
 			    "(the backup stopped or was cancelled). It cannot be "
 			    "restored. Choose another one.");
 	}
-	struct want w = { image, info.virtual_size };
-	int i = tui_pick_target(d, "Restore: which disk should be overwritten?",
-			      "Choose the disk to overwrite with the image. "
-			      "Everything on it will be replaced. Nothing is "
-			      "chosen yet: move to a disk with the arrow keys.",
-			      why_target, &w);
-	if (i >= 0)
-		run(&d->dev[i], image, &info);
+	char *rows[] = { "Onto a whole disk (everything on it is replaced)",
+			 "Into one partition of a disk (the rest stays)" };
+	struct tui_menu m = { .title = "Restore: onto what?", .intro = "An "
+			      "image of a whole disk goes onto a whole disk; an "
+			      "image of one partition usually goes into a "
+			      "partition.", .rows = rows, .n = 2 };
+	int r = tui_menu_run(&m);
+	if (r == 0)
+		onto_disk(d, image, &info);
+	else if (r == 1)
+		onto_partition(d, image, &info);
 }

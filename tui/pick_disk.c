@@ -238,3 +238,31 @@ int tui_pick_target(struct tui_disks *d, const char *title,
 {
 	return pick(d, title, intro, why, u, 1);
 }
+
+int tui_pick_partition(const struct lb_device *d, uint64_t need)
+{
+	char *rows[256], buf[300], sz[32], title[160];
+	int en[256], n = d->nparts < 256 ? (int)d->nparts : 256, r;
+
+	for (int i = 0; i < n; i++) {
+		tui_part_row(&d->parts[i], buf, sizeof buf);
+		en[i] = d->parts[i].size >= need && !d->parts[i].mountpoint[0];
+		if (!en[i]) {
+			size_t l = strlen(buf);
+			snprintf(buf + l, sizeof buf - l, "  %s",
+				 d->parts[i].mountpoint[0] ? "(mounted)" :
+				 "(too small)");
+		}
+		rows[i] = strdup(buf);
+	}
+	snprintf(title, sizeof title, "Which partition of %s?", d->name);
+	snprintf(buf, sizeof buf, "The image needs %s. Nothing is chosen yet: "
+		 "move to a partition with the arrow keys.",
+		 tui_size(sz, sizeof sz, need));
+	struct tui_menu m = { .title = title, .intro = buf, .rows = rows,
+			      .enabled = en, .n = n, .no_default = 1 };
+	r = tui_menu_run(&m);
+	for (int i = 0; i < n; i++)
+		free(rows[i]);
+	return r;
+}

@@ -141,6 +141,9 @@ int tui_pick_disk(struct tui_disks *d, const char *title, const char *intro,
  * until the person moves to one. */
 int tui_pick_target(struct tui_disks *d, const char *title,
 		    const char *intro, tui_why_fn why, void *u);
+/* A partition of D at least NEED bytes large and not mounted; nothing
+ * highlighted at first.  Returns its index in d->parts or -1. */
+int tui_pick_partition(const struct lb_device *d, uint64_t need);
 
 /* ---- place.c, browse.c -------------------------------------------------- */
 
@@ -206,10 +209,11 @@ void tui_progress_draw(const struct tui_job *j, const struct tui_snap *s);
 
 /* Runs J on a worker thread behind the progress screen.  Returns J->rc. */
 int tui_job_run(struct tui_job *j);
-/* Shows what will be erased on D and asks for its name to be typed.
+/* Shows what will be erased on D (a disk, or with PARTITION set a
+ * stand-in describing one partition) and asks for its name to be typed.
  * Returns 1 when the person typed it, 0 when they went back. */
 int tui_confirm_erase(const struct lb_device *d, const char *action,
-		      const char *from);
+		      int partition);
 /* The result screen: OK, a headline and lines of detail. */
 void tui_result(int ok, const char *title, const char *headline,
 		const char *const *lines, int n);

@@ -47,7 +47,7 @@ keys Enter; tui_wait "Disks in this machine"
 keys r; tui_wait "Where are the images"; keys Enter; tui_wait "Use this folder"; keys Enter
 tui_wait "which image"
 cap "Restore: the images found"
-keys Enter; tui_wait "should be overwritten"
+keys Enter; tui_wait "onto what?"; keys Enter; tui_wait "should be overwritten"
 cap "Restore: choosing the disk (nothing preselected, refusals in words)"
 keys Down Down Enter; tui_wait "WARNING"
 cap "The erase confirmation"

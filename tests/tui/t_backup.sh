@@ -78,6 +78,8 @@ shown "restore: V verifies the highlighted image" "The image is intact." 60
 keys Enter
 shown "restore: the list then says it verified" "verified OK"
 keys Enter       # disk.qcow2 sorts first
+shown "restore: asks whole disk or partition" "Restore: onto what?"
+keys Enter
 shown "restore: asks which disk to overwrite" "which disk should be overwritten"
 keys Down Down
 shown_re "restore: arrows reach the second disk" "^> +$b "
@@ -129,4 +131,29 @@ if ! screen | grep -q "cannot verify yet"; then
 	verify_image 1 compare
 	shown "verify: a changed disk is reported" "The image did NOT verify."
 	shown "verify: in words" "Verification found a difference."
+fi
+
+# --- a partition image into one partition of the other disk ----------------
+if ! screen | grep -q "cannot restore yet"; then
+	keys Enter; tui_wait "Disks in this machine"
+	head -c 1M "$B" | sha256sum >"$T/b.head"
+	tail_sum() { dd if="$B" bs=1M skip=31 status=none | sha256sum; }
+	tail_sum >"$T/b.tail"
+	keys r; tui_wait "Folder $T/imgs"; keys Enter; tui_wait "Use this folder"; keys Enter
+	tui_wait "Restore: which image?"; keys Down Down Enter   # part.qcow2
+	tui_wait "onto what?"; keys Down Enter
+	shown "partition restore: asks for the disk" "Restore into a partition: which disk?"
+	keys Down Down Enter
+	shown "partition restore: asks for the partition" "Which partition of $b?"
+	keys Down Enter
+	shown "partition restore: erase screen says partition" "WARNING: EVERYTHING IN THIS PARTITION WILL BE ERASED"
+	shown "partition restore: says the rest is not touched" "the partition table and the other partitions"
+	type_text "${b}p1"; keys Enter
+	shown "partition restore: finishes" "Restore finished: the disk matches the image." 120
+	same_bytes "partition restore: the partition holds the partition image" "$T/p1.raw" \
+		<(dd if="$B" bs=1M skip=1 count=30 status=none)
+	check "partition restore: the partition table is untouched" \
+		test "$(head -c 1M "$B" | sha256sum)" = "$(cat "$T/b.head")"
+	check "partition restore: bytes after the partition untouched" \
+		test "$(tail_sum)" = "$(cat "$T/b.tail")"
 fi

@@ -35,7 +35,7 @@ keys r; tui_wait "Where are the images?"; keys Enter
 tui_wait "Folder: /mnt/lifeboat/${d}p1"; keys Down Enter   # backups/
 tui_wait "Folder: /mnt/lifeboat/${d}p1/backups"; keys Enter
 shown "place: restore lists the image on the partition" "s.qcow2"
-keys Enter
+keys Enter; tui_wait "onto what?"; keys Enter
 shown "place: the drive holding the image is refused" "cannot be used: this disk holds the image being restored"
 esc; tui_wait "Disks in this machine"
 keys q; tui_wait "Leave Lifeboat?"; keys y

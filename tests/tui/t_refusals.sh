@@ -37,7 +37,7 @@ if ! tui_wait "Restore: which image?" 10; then
 	fail "restore: image list" "$(screen)"; exit 0
 fi
 shown "restore: lists the image" "a.qcow2"
-keys Enter
+keys Enter; tui_wait "onto what?" 10; keys Enter
 if ! tui_wait "which disk should be overwritten" 10; then
 	skip "refusals: target list" "the image list did not accept a.qcow2: $(screen | sed -n 3,8p)"
 	exit 0
