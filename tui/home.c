@@ -161,9 +161,11 @@ void tui_home(void)
 	struct home h = { 0 };
 
 	load(&h);
-	for (;;) {
+	while (!tui_stopping()) {
 		draw(&h);
 		int k = tui_key(), i;
+		if (tui_stopping())
+			break;
 		if (k == '\t' || k == KEY_BTAB)
 			h.focus_disks = !h.focus_disks;
 		else if (k == 27)

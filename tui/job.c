@@ -158,7 +158,11 @@ static void watch(struct run *r, struct tui_snap *s)
 			break;
 		tui_progress_draw(r->j, s);
 		int k = getch();
-		if (k == 27 && !s->cancelling &&
+		if (tui_stopping() && !s->cancelling) {
+			r->ctx.cancel = 1;
+			tui_log("cancelled: Lifeboat was asked to stop (signal %d)",
+				tui_stopping());
+		} else if (k == 27 && !s->cancelling &&
 		    tui_ask("Cancel?", "Stop this job now? The source stays "
 			    "untouched; what was written so far is not a "
 			    "complete image or copy.")) {

@@ -52,6 +52,7 @@ int tui_main(int argc, char **argv)
 	}
 	atexit(restore_terminal);
 	signal(SIGINT, SIG_IGN);   /* Esc cancels; ^C must not kill a job */
+	tui_catch_stop();
 	cbreak();
 	noecho();
 	nonl();
@@ -64,7 +65,7 @@ int tui_main(int argc, char **argv)
 	tui_home();
 	tui_unmount_all();
 	endwin();
-	tui_log("screens closed");
+	tui_log("screens closed%s", tui_stopping() ? " (asked to stop)" : "");
 	tui_log_close();
-	return LB_EXIT_OK;
+	return tui_stopping() ? LB_EXIT_CANCELLED : LB_EXIT_OK;
 }

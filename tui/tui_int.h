@@ -80,6 +80,11 @@ int tui_input(int y, int x, int w, char *buf, size_t size);
 /* Reads a key; Esc is returned as 27.  KEY_RESIZE is passed through. */
 int tui_key(void);
 int tui_is_enter(int k);
+/* SIGTERM and SIGHUP (a closed serial line) ask the screens to wind down:
+ * every screen then acts as if Esc was pressed, a running job is
+ * cancelled, and tui_main() unmounts what it mounted before exiting. */
+void tui_catch_stop(void);
+int tui_stopping(void);
 
 /* A menu of preformatted rows.  Rows whose enabled[i] is 0 are shown dim
  * and cannot be chosen.  INTRO is wrapped above the list.  Returns the

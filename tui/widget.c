@@ -7,12 +7,34 @@
  * and xterm show the same screen.
  */
 #include <ctype.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tui_int.h"
 
 static attr_t attrs[TC_COUNT];
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+void tui_catch_stop(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;        /* no SA_RESTART: a waiting getch() returns */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+int tui_stopping(void)
+{
+	return stop_signal;
+}
 
 /* Pair number, foreground, background, and the attribute used instead
  * when the terminal has no colour. */
@@ -153,8 +175,12 @@ int tui_wrap(int y, int x, int w, enum tui_color c, const char *text)
 
 int tui_key(void)
 {
+	if (stop_signal)
+		return 27;
 	int k = getch();
 
+	if (stop_signal)
+		return 27;
 	return k == ERR ? KEY_RESIZE : k;
 }
 
@@ -194,10 +220,9 @@ void tui_message(const char *title, const char *text)
 	put_clipped(win, getmaxy(win) - 2, 2, tui_attr(TC_KEY),
 		    "Press Enter to go on");
 	wrefresh(win);
-	int k;
-	do
-		k = wgetch(win);
-	while (k == KEY_RESIZE || k == ERR);
+	int k = 0;
+	while (!stop_signal && ((k = wgetch(win)) == KEY_RESIZE || k == ERR))
+		;
 	delwin(win);
 	touchwin(stdscr);
 }
@@ -213,7 +238,11 @@ int tui_ask(const char *title, const char *question)
 		put_clipped(win, y, 2, yes ? tui_attr(TC_SEL) : 0, "[ Y  Yes ]");
 		put_clipped(win, y, 14, yes ? 0 : tui_attr(TC_SEL), "[ N  No ]");
 		wrefresh(win);
-		int k = wgetch(win);
+		int k = stop_signal ? 27 : wgetch(win);
+		if (stop_signal) {
+			yes = 0;
+			break;
+		}
 		if (k == 'y' || k == 'Y') {
 			yes = 1;
 			break;
@@ -246,7 +275,9 @@ int tui_input(int y, int x, int w, char *buf, size_t size)
 		attroff(tui_attr(TC_SEL));
 		move(y, x + (int)len - shown);
 		refresh();
-		k = getch();
+		k = stop_signal ? 27 : getch();
+		if (stop_signal)
+			k = 27;
 		if (tui_is_enter(k) || k == 27 || k == KEY_RESIZE)
 			break;
 		if ((k == KEY_BACKSPACE || k == 127 || k == 8) && len > 0)

@@ -45,3 +45,16 @@ check "cancel: nothing complete-looking in the folder" bash -c "! ls '$T/imgs' |
 check "cancel: source untouched" test "$(sha256sum <"$T/s.img")" = "$sum"
 keys Enter
 shown "cancel: back home afterwards" "Disks in this machine"
+
+# SIGTERM while a backup runs: the job is cancelled, not left half-done.
+keys b; tui_wait "Back up a disk: which one?"; keys Enter
+tui_wait "Folder $T/imgs"; keys Enter; tui_wait "Use this folder"; keys Enter
+tui_wait "File name of the image"; keys C-u; type_text "t.qcow2"; keys Enter
+if tui_wait "Phase:" 20; then
+	kill -TERM "$(pgrep -P "$(tm list-panes -t lb -F '#{pane_pid}')" -x lifeboat)"
+	shown "SIGTERM during a job: exits with the cancelled code" "LIFEBOAT-EXITED-8" 60
+	check "SIGTERM during a job: no image" bash -c "! ls '$T/imgs' | grep -q '^t\.qcow2'"
+	check "SIGTERM during a job: the log says why" grep -q "asked to stop" "$T/tui.log"
+else
+	fail "SIGTERM during a job: progress screen" "$(screen)"
+fi

@@ -92,3 +92,15 @@ if tui_start "LIFEBOAT_TUI_DEVICES='$list'"; then
 else
 	fail "scroll: starts" "$(screen)"
 fi
+
+# SIGTERM or SIGHUP (a serial line hanging up) ends the screens cleanly.
+if tui_start "$ENV"; then
+	keys c; tui_wait "which disk is the source"
+	pid=$(pgrep -P "$(tm list-panes -t lb -F '#{pane_pid}')" -x lifeboat)
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid"
+		shown "SIGTERM: the screens end with the cancelled exit code" "LIFEBOAT-EXITED-8"
+	else
+		fail "SIGTERM: find the process" "no lifeboat child of the pane"
+	fi
+fi

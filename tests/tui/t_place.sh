@@ -40,6 +40,7 @@ shown "place: the drive holding the image is refused" "cannot be used: this disk
 esc; tui_wait "Disks in this machine"
 keys q; tui_wait "Leave Lifeboat?"; keys y
 shown "place: quit" "LIFEBOAT-EXITED-0"
+
 check "place: quitting unmounts what Lifeboat mounted" bash -c "! grep -q ' /mnt/lifeboat/${d}p1 ' /proc/self/mountinfo"
 mkdir "$T/chk"
 if mount -o ro,loop,offset=1048576 "$D" "$T/chk" 2>"$T/mount.err"; then
@@ -49,6 +50,18 @@ if mount -o ro,loop,offset=1048576 "$D" "$T/chk" 2>"$T/mount.err"; then
 	umount "$T/chk"
 else
 	fail "place: image readable from the partition" "cannot mount it again: $(cat "$T/mount.err")"
+fi
+
+# SIGHUP (the serial line hung up) while a partition is mounted: unmounted.
+tui_start "LIFEBOAT_TUI_DEVICES='$T/s.img $D'"
+keys b; tui_wait "Back up a disk: which one?"; keys Enter
+tui_wait "${d}p1"; keys Enter
+if tui_wait "Folder: /mnt/lifeboat/${d}p1" 10; then
+	kill -HUP "$(pgrep -P "$(tm list-panes -t lb -F '#{pane_pid}')" -x lifeboat)"
+	shown "SIGHUP: the screens end" "LIFEBOAT-EXITED-8"
+	check "SIGHUP: what Lifeboat mounted is unmounted" bash -c "! grep -q ' /mnt/lifeboat/${d}p1 ' /proc/self/mountinfo"
+else
+	fail "SIGHUP: mount first" "$(screen)"
 fi
 
 # --- FAT: the image will be split --------------------------------------------
