@@ -147,8 +147,8 @@ static void onto_partition(struct tui_disks *d, const char *image,
 	stand.size = pt->size;
 	stand.nparts = 1;
 	stand.parts = (struct lb_partition *)pt;
-	snprintf(onto, sizeof onto, "into partition %u of %s; the partition "
-		 "table and the other partitions are not touched:", pt->number,
+	snprintf(onto, sizeof onto, "into partition %u of %s.\nThe partition "
+		 "table and the other partitions are not touched.", pt->number,
 		 dk->path);
 	run(&stand, (struct lb_span){ dk->path, pt->start, pt->size }, image,
 	    info, onto, 1);

@@ -147,7 +147,7 @@ if ! screen | grep -q "cannot restore yet"; then
 	shown "partition restore: asks for the partition" "Which partition of $b?"
 	keys Down Enter
 	shown "partition restore: erase screen says partition" "WARNING: EVERYTHING IN THIS PARTITION WILL BE ERASED"
-	shown "partition restore: says the rest is not touched" "the partition table and the other partitions"
+	shown "partition restore: says the rest is not touched" "The partition table and the other partitions are not touched."
 	type_text "${b}p1"; keys Enter
 	shown "partition restore: finishes" "Restore finished: the disk matches the image." 120
 	same_bytes "partition restore: the partition holds the partition image" "$T/p1.raw" \
