@@ -30,6 +30,22 @@ order), `LIFEBOAT_IMAGE_DIR` (a folder offered first as the image place),
 `LIFEBOAT_LOG` (the session log; default `/run/lifeboat/lifeboat.log` on
 the medium, else `/tmp/lifeboat.log`).  Reboot and power off act only
 when `/run/lifeboat/medium` exists (the medium's init writes it).
+SIGTERM or SIGHUP (a serial line hanging up) cancels a running job,
+unmounts what Lifeboat mounted under `/mnt/lifeboat` and exits with 8.
+
+Keys: arrows move, Enter chooses, Esc goes back (and, on the progress
+screen, asks before cancelling), Tab moves between the disk table and the
+actions on the home screen, the letters shown start actions; L shows the
+log from the home, progress and result screens; V in an image list
+verifies the highlighted image.  Target disks and partitions start with
+nothing highlighted; disks that may not be written stay listed with the
+reason ("holds the image being restored", "is in use (mounted at ...)",
+"is too small", "holds the Lifeboat medium").
+
+The screens hold no imaging logic: each job is one call into the engine
+(`lb_backup`, `lb_restore`, `lb_clone`, `lb_verify`, `lb_rescue`) on a
+worker thread, and the progress screen is drawn from the engine's
+progress, region (strip map) and log callbacks.
 HEAD
 tui_start "LIFEBOAT_TUI_DEVICES='$A $B $C fault:$T/system.img' LIFEBOAT_IMAGE_DIR=$T/imgs LIFEBOAT_FAULT_MAP=$T/good.map LIFEBOAT_FAULT_DELAY_MS=120"
 cap "Home: the disks and the actions"
