@@ -6,6 +6,7 @@
 
 random_disk "$T/system.img" 64
 random_disk "$T/spare.img" 96
+mkfs.ext4 -q -F -L BACKUPS -E offset=1048576 "$T/spare.img" 96256 >/dev/null 2>&1
 truncate -s 16M "$T/stick.img"
 A=$(mkloop "$T/system.img"); B=$(mkloop "$T/spare.img"); C=$(mkloop "$T/stick.img")
 mkdir "$T/imgs"
