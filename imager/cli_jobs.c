@@ -217,18 +217,19 @@ int cli_restore(int argc, char **argv)
 	cli_ctx_init(&ctx);
 	if ((r = lb_image_info(&ctx, o.image, &info)) < 0)
 		return cli_fail("restore", &ctx, r);
-	/* Size is left to lb_restore: a smaller disk may hold every
-	 * partition (C001).  Here: mounted, in use, medium, holds IMAGE. */
-	r = lb_check_target(&ctx, o.target.path, 0, o.image);
-	if (r < 0)
-		return cli_fail("restore", &ctx, r);
-	if ((r = cli_confirm("restore", o.target.path, info.virtual_size, a.yes)))
-		return r;
-	o.confirmed = 1;
 	o.threads = a.threads;
 	o.verify_after = a.verify;
 	o.grow_last = a.grow_last;
 	o.new_ids = a.new_ids;
+	/* Every refusal (mounted, in use, medium, holds IMAGE, too small for
+	 * the image's partitions, C001) before the person types a name. */
+	o.check_only = 1;
+	if ((r = lb_restore(&ctx, &o)) < 0)
+		return cli_fail("restore", &ctx, r);
+	if ((r = cli_confirm("restore", o.target.path, info.virtual_size, a.yes)))
+		return r;
+	o.check_only = 0;
+	o.confirmed = 1;
 	if ((r = lb_restore(&ctx, &o)) < 0)
 		return cli_fail("restore", &ctx, r);
 	done_line("restore", o.image, o.target.path, info.virtual_size, a.verify);
@@ -251,17 +252,22 @@ int cli_clone(int argc, char **argv)
 		return r;
 	cli_ctx_init(&ctx);
 	if ((r = lb_check_source(&ctx, o.source.path, a.force)) < 0 ||
-	    (r = source_size(&ctx, &o.source, &size)) < 0 ||
-	    (r = lb_check_target(&ctx, o.target.path, 0, o.source.path)) < 0)
+	    (r = source_size(&ctx, &o.source, &size)) < 0)
 		return cli_fail("clone", &ctx, r);
-	if ((r = cli_confirm("clone", o.target.path, size, a.yes)))
-		return r;
-	o.confirmed = 1;
 	o.force = a.force;
 	o.threads = a.threads;
 	o.verify_after = a.verify;
 	o.grow_last = a.grow_last;
 	o.new_ids = a.new_ids;
+	/* Every refusal, including the fit of the source's partitions on
+	 * the target (C001), before the person types a name. */
+	o.check_only = 1;
+	if ((r = lb_clone(&ctx, &o)) < 0)
+		return cli_fail("clone", &ctx, r);
+	if ((r = cli_confirm("clone", o.target.path, size, a.yes)))
+		return r;
+	o.check_only = 0;
+	o.confirmed = 1;
 	if ((r = lb_clone(&ctx, &o)) < 0)
 		return cli_fail("clone", &ctx, r);
 	done_line("clone", o.source.path, o.target.path, size, a.verify);

@@ -300,7 +300,7 @@ static int open_target(struct lb_ctx *ctx, const struct lb_clone_opts *o,
 	const struct lb_span *ts = &o->target;
 	int r;
 
-	if (!o->confirmed) {
+	if (!o->confirmed && !o->check_only) {
 		snprintf(ctx->msg, sizeof ctx->msg, "refusing to write %s: "
 			 "not confirmed (type the device name when asked, or "
 			 "give --yes)", ts->path);
@@ -309,8 +309,8 @@ static int open_target(struct lb_ctx *ctx, const struct lb_clone_opts *o,
 	if (ts->length && ts->length < need)
 		return refuse_small(ctx, ts->path, ts->length, need);
 	r = lb_check_target(ctx, ts->path, ts->offset + need, o->source.path);
-	if (r < 0)
-		return r;
+	if (r < 0 || o->check_only)
+		return r;       /* check_only: every refusal checked, none open */
 	if ((r = lb_dev_open(ctx, ts, LB_DEV_CREATE, need, t)) < 0)
 		return r == -EIO ? -LB_ETARGET : r;
 	if ((*t)->size < need) {
@@ -382,7 +382,7 @@ int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 	if ((r = lb_pt_clone_fit(ctx, s, &o->target, &need)) < 0)
 		goto out;
 	s->size = need;
-	if ((r = open_target(ctx, o, s->size, &t)) < 0 ||
+	if ((r = open_target(ctx, o, s->size, &t)) < 0 || o->check_only ||
 	    (r = lb_dev_check_capacity(ctx, t, s->size)) < 0)      /* C007 */
 		goto out;
 	if (o->verify_after &&

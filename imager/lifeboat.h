@@ -186,6 +186,13 @@ struct lb_restore_opts {
 	int grow_last;          /* grow the last partition's table entry to
 				 * the end of a larger target (not its fs) */
 	int new_ids;            /* new disk/partition GUIDs, MBR signature */
+	/* Added by engineer G, additive: */
+	int check_only;         /* run every refusal check (image tables,
+				 * partition fit, lb_check_target for the
+				 * bytes really needed) and return 0 without
+				 * opening the target for writing; needs no
+				 * confirmation.  UIs call this before asking
+				 * for the device name. */
 };
 
 struct lb_clone_opts {
@@ -198,6 +205,7 @@ struct lb_clone_opts {
 	/* Added by partition tables (pt.h), additive: */
 	int grow_last;          /* grow the last partition's table entry */
 	int new_ids;            /* give the clone new identifiers (C072) */
+	int check_only;         /* as lb_restore_opts.check_only (engineer G) */
 };
 
 struct lb_verify_opts {

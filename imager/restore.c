@@ -144,7 +144,7 @@ static int open_target(struct lb_ctx *ctx, const struct lb_restore_opts *o,
 	const struct lb_span *ts = &o->target;
 	int r;
 
-	if (!o->confirmed) {
+	if (!o->confirmed && !o->check_only) {
 		lb_imsg(ctx, "refusing to write %s: not confirmed (type the "
 			"device name when asked, or give --yes)", ts->path);
 		return -LB_EREFUSED;
@@ -156,6 +156,8 @@ static int open_target(struct lb_ctx *ctx, const struct lb_restore_opts *o,
 	}
 	if ((r = lb_check_target(ctx, ts->path, ts->offset + need, o->image)) < 0)
 		return r;
+	if (o->check_only)
+		return 0;       /* every refusal was checked; nothing opened */
 	if ((r = lb_dev_open(ctx, ts, LB_DEV_CREATE, need, t)) < 0)
 		return r == -EIO ? -LB_ETARGET : r;
 	if ((*t)->size < need) {
@@ -251,7 +253,7 @@ int lb_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o)
 	/* pt.h: a smaller target is fine when every partition fits (C001) */
 	s.limit = s.size;
 	if ((r = lb_pt_restore_fit(ctx, s.img, &o->target, &s.limit)) ||
-	    (r = open_target(ctx, o, s.limit, &s.t)))
+	    (r = open_target(ctx, o, s.limit, &s.t)) || o->check_only)
 		goto out;
 	r = do_restore(ctx, o, &s);
 	if (!r && !o->target.offset)    /* GPT backup at the end, PMBR (pt.h) */
