@@ -72,7 +72,7 @@ static void draw_bar(const struct lb_progress *p, double pct)
 static int on_progress(const struct lb_progress *p, void *user)
 {
 	double pct = p->total ? 100.0 * (double)p->done / (double)p->total : 0;
-	char d[32], t[32], r[32], e[32];
+	char d[32], t[32], r[32], e[32], w[48] = "";
 
 	(void)user;
 	if (isatty(STDERR_FILENO)) {
@@ -87,11 +87,13 @@ static int on_progress(const struct lb_progress *p, void *user)
 		return 0;
 	}
 	fmt_eta(p->eta, e, sizeof e);
-	fprintf(stderr, "%s: %.1f%% %llu of %llu bytes (%s of %s), %s/s, ETA %s\n",
+	if (p->written)
+		snprintf(w, sizeof w, ", %s written", cli_human(p->written, t, sizeof t));
+	fprintf(stderr, "%s: %.1f%% %llu of %llu bytes (%s of %s), %s/s, ETA %s%s\n",
 		lb_phase_name(p->phase), pct, (unsigned long long)p->done,
 		(unsigned long long)p->total, cli_human(p->done, d, sizeof d),
 		cli_human(p->total, t, sizeof t),
-		cli_human((uint64_t)p->avg_rate, r, sizeof r), e);
+		cli_human((uint64_t)p->avg_rate, r, sizeof r), e, w);
 	return 0;
 }
 

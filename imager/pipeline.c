@@ -212,7 +212,8 @@ static void report_regions(struct lb_ctx *ctx, struct lb_imgr *r,
 }
 
 static int run_decode(struct lb_ctx *ctx, struct lb_imgr *r, struct lb_xpool *pool,
-		      struct lb_pipe *p, enum lb_phase phase)
+		      struct lb_pipe *p, enum lb_phase phase,
+		      const uint64_t *written)
 {
 	struct lb_prog prog;
 	int e = 0;
@@ -226,7 +227,8 @@ static int run_decode(struct lb_ctx *ctx, struct lb_imgr *r, struct lb_xpool *po
 		j->n = (uint32_t)(r->nclusters - c < pool->per_job ?
 				  r->nclusters - c : pool->per_job);
 		if ((e = read_batch(ctx, r, j)) ||
-		    (e = lb_prog_update(&prog, c * r->cs, 0, 0))) {
+		    (e = lb_prog_update(&prog, c * r->cs, written ? __atomic_load_n(
+				written, __ATOMIC_RELAXED) : 0, 0))) {
 			if (e == -ECANCELED)
 				lb_imsg(ctx, "cancelled at byte %" PRIu64 " of %s",
 					c * r->cs, r->io.base);
@@ -240,7 +242,8 @@ static int run_decode(struct lb_ctx *ctx, struct lb_imgr *r, struct lb_xpool *po
 }
 
 int lb_decode_image(struct lb_ctx *ctx, struct lb_imgr *r, int threads,
-		    enum lb_phase phase, lb_sink_fn sink, void *arg)
+		    enum lb_phase phase, lb_sink_fn sink, void *arg,
+		    const uint64_t *written)
 {
 	struct lb_xpool pool;
 	struct dec_arg d = {
@@ -265,7 +268,7 @@ int lb_decode_image(struct lb_ctx *ctx, struct lb_imgr *r, int threads,
 	cfg.jobs = pool.ptrs;
 	e = lb_pipe_start(&cfg, &p);
 	if (!e) {
-		run_decode(ctx, r, &pool, p, phase);
+		run_decode(ctx, r, &pool, p, phase, written);
 		e = lb_pipe_finish(p, ctx->msg, sizeof ctx->msg);
 	}
 	lb_xpool_free(&pool);

@@ -59,9 +59,12 @@ int lb_decode_work(void *job, void *codec, void *xargs, char *msg);
 /* Decodes every cluster of R in order with THREADS workers, calling SINK
  * in the writer thread with each finished batch (kind[i] is LB_CL_ZERO for
  * clusters that read as zeros, whose raw bytes are not filled in).  Reports
- * progress in PHASE.  Returns 0 or the first negative errno. */
+ * progress in PHASE, with *WRITTEN (bytes the sink wrote so far, updated
+ * atomically by the sink; NULL: 0) as lb_progress.written.  Returns 0 or
+ * the first negative errno. */
 typedef int (*lb_sink_fn)(struct lb_xjob *job, void *arg, char *msg);
 int lb_decode_image(struct lb_ctx *ctx, struct lb_imgr *r, int threads,
-		    enum lb_phase phase, lb_sink_fn sink, void *arg);
+		    enum lb_phase phase, lb_sink_fn sink, void *arg,
+		    const uint64_t *written);
 
 #endif

@@ -9,7 +9,11 @@
  * writer thread here writes runs of data and turns runs of zero clusters
  * into lb_dev_zero calls (a hole in a file, BLKZEROOUT on a device), never
  * buffers of zeros.  It hashes what it writes; the SHA-256 must match the
- * image's, and with verify_after the target is read back and hashed again.
+ * image's.  Before writing, a marker near the end of the target catches
+ * fake-capacity media (dev_capacity.c, C007).  With verify_after, an XXH3
+ * is kept per 4 MiB of what was written; the target is read back from the
+ * medium (cache dropped) and a differing chunk is decoded again from the
+ * image to name the first differing byte and its LBA, as clone does.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,13 +22,20 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "checksum.h"
 #include "dev.h"
+#include "dev_backend.h"
 #include "image.h"
 #include "pipeline.h"
 #include "pt.h"
 #include "fs.h"
+#include "progress.h"
+#include "qcow2_codec.h"
+
+/* Read-back unit of verify_after: one XXH3 per CHUNK bytes of the target. */
+#define CHUNK (4u << 20)
 
 struct rs {
 	struct lb_imgr *img;
@@ -34,10 +45,39 @@ struct rs {
 	const uint8_t *zeros;           /* one cluster of zeros, for hashing */
 	struct sha256_ctx sha;
 	/* pt.h: bytes written; < size when the image's partitions all fit a
-	 * smaller target (the tail is only hashed), and their hash */
+	 * smaller target (the tail is only hashed) */
 	uint64_t limit;
-	struct sha256_ctx sha_lim;
+	/* verify_after: XXH3 of each CHUNK of what was written (below limit),
+	 * so that read-back can name the first differing byte (as clone) */
+	XXH3_state_t *xs;
+	uint64_t *hash, fed;
+	/* bytes written to the target (data and zeroed), for progress */
+	uint64_t written;
 };
+
+/* Feeds LEN bytes at D (NULL: zeros) written at s->fed into the per-CHUNK
+ * hashes.  The sink writes in offset order, so chunks complete in order. */
+static void feed(struct rs *s, const uint8_t *d, uint64_t len)
+{
+	while (s->hash && len) {
+		uint64_t room = CHUNK - s->fed % CHUNK;
+		uint64_t n = len < room ? len : room;
+		if (d)
+			XXH3_64bits_update(s->xs, d, n);
+		else
+			for (uint64_t h = 0; h < n; h += s->cs)
+				XXH3_64bits_update(s->xs, s->zeros, n - h < s->cs ?
+						   n - h : s->cs);
+		if (d)
+			d += n;
+		len -= n;
+		s->fed += n;
+		if (s->fed % CHUNK == 0 || s->fed == s->limit) {
+			s->hash[(s->fed - 1) / CHUNK] = XXH3_64bits_digest(s->xs);
+			XXH3_64bits_reset(s->xs);
+		}
+	}
+}
 
 static uint64_t below_limit(const struct rs *s, uint64_t off, uint64_t len)
 {
@@ -60,6 +100,7 @@ static int flush_zeros(struct rs *s, char *msg)
 	r = lb_dev_zero(s->t, s->zero_off, s->zero_len);
 	if (r < 0)
 		return target_err(s->t, s->zero_off, r, msg);
+	__atomic_add_fetch(&s->written, s->zero_len, __ATOMIC_RELAXED);
 	s->zero_len = 0;
 	return 0;
 }
@@ -77,10 +118,9 @@ static int put_zeros(struct rs *s, uint64_t off, uint64_t len, char *msg)
 	if (w && !s->zero_len)
 		s->zero_off = off;
 	s->zero_len += w;
+	feed(s, NULL, w);
 	for (uint64_t h = 0; h < len; h += s->cs)
 		sha256_update(&s->sha, len - h < s->cs ? len - h : s->cs, s->zeros);
-	for (uint64_t h = 0; s->limit < s->size && h < w; h += s->cs)
-		sha256_update(&s->sha_lim, w - h < s->cs ? w - h : s->cs, s->zeros);
 	return 0;
 }
 
@@ -96,9 +136,9 @@ static int put_data(struct rs *s, const uint8_t *d, uint64_t off, uint64_t len,
 	int64_t w = wl ? lb_dev_pwrite(s->t, d, wl, off) : 0;
 	if (w != (int64_t)wl)
 		return target_err(s->t, off, w < 0 ? w : -EIO, msg);
+	feed(s, d, wl);
+	__atomic_add_fetch(&s->written, wl, __ATOMIC_RELAXED);
 	sha256_update(&s->sha, len, d);
-	if (s->limit < s->size && wl)
-		sha256_update(&s->sha_lim, wl, d);
 	return 0;
 }
 
@@ -173,66 +213,125 @@ static int open_target(struct lb_ctx *ctx, const struct lb_restore_opts *o,
 	return 0;
 }
 
-/* Reads the target back and compares its SHA-256 with WANT. */
-static int read_back(struct lb_ctx *ctx, struct rs *s, const uint8_t *want)
+/* Decodes the image's bytes [OFF, OFF+LEN) (cluster-aligned OFF, LEN a
+ * multiple of the cluster size or up to the end) into OUT, for naming
+ * the first byte where the target differs. */
+static int expected(struct lb_ctx *ctx, struct rs *s, uint64_t off,
+		    uint64_t len, uint8_t *out)
 {
-	enum { CHUNK = 4 << 20 };
-	struct sha256_ctx sha;
-	uint8_t got[32], *buf = malloc(CHUNK);
+	enum lb_compress ct = s->img->h.compression_type == QCOW2_COMPRESS_ZSTD ?
+			      LB_COMPRESS_ZSTD : LB_COMPRESS_ZLIB;
+	struct lb_cluster_map m;
+	struct lb_codec c;
+	uint8_t *pk = malloc(2 * s->cs + 1024);
+	int r = pk ? lb_codec_init(&c, ct, 0) : -ENOMEM;
+
+	if (r) {
+		free(pk);
+		return r;
+	}
+	for (uint64_t at = 0; at < len && !r; at += s->cs) {
+		uint64_t n = len - at < s->cs ? len - at : s->cs;
+		uint8_t *dst = n < s->cs ? s->img->tmp : out + at;
+		if ((r = lb_imgr_map(ctx, s->img, (off + at) / s->cs, &m)))
+			break;
+		if (m.kind == LB_CL_ZERO)
+			memset(dst, 0, s->cs);
+		else if (m.len > 2 * s->cs + 1024)
+			r = -EBADMSG;
+		else if (!(r = lb_pieces_pread(ctx, &s->img->io, pk, m.len, m.off)))
+			r = m.kind == LB_CL_RAW ? (memcpy(dst, pk, s->cs), 0) :
+			    lb_codec_decompress(&c, pk, m.len, dst, s->cs);
+		if (!r && dst != out + at)
+			memcpy(out + at, dst, n);
+	}
+	lb_codec_free(&c);
+	free(pk);
+	return r;
+}
+
+static int differs(struct lb_ctx *ctx, struct rs *s, const uint8_t *got,
+		   uint64_t off, size_t n)
+{
+	uint8_t *want = malloc(CHUNK);
+	uint64_t at = off;
+
+	if (want && expected(ctx, s, off, n, want) == 0) {
+		size_t i = 0;
+		while (i < n && want[i] == got[i])
+			i++;
+		at = off + i;
+	}
+	free(want);
+	at += s->t->base;
+	lb_imsg(ctx, "verify: %.200s differs from what was written at byte %"
+		PRIu64 " (LBA %" PRIu64 "): the target does not keep its data "
+		"— a failing or fake-capacity device?", s->t->path, at,
+		at / (s->t->logical_sector ? s->t->logical_sector : 512));
+	return -LB_EMISMATCH;
+}
+
+/* Reads the target back from the medium (cache dropped) and compares each
+ * CHUNK's XXH3 with the one taken while writing; names the first
+ * differing byte and its LBA (logical sectors of the target). */
+static int read_back(struct lb_ctx *ctx, struct rs *s)
+{
+	uint8_t *buf;
 	struct lb_prog prog;
 	int r = 0;
 
-	if (!buf)
+	if (posix_memalign((void **)&buf, 4096, CHUNK))
 		return -ENOMEM;
-	sha256_init(&sha);
-	lb_prog_begin(&prog, ctx, LB_PHASE_VERIFY, s->size);
-	for (uint64_t off = 0; off < s->size && !r; off += CHUNK) {
-		size_t n = s->size - off < CHUNK ? (size_t)(s->size - off) : CHUNK;
+	lb_dev_drop_cache(s->t);
+	lb_prog_begin(&prog, ctx, LB_PHASE_VERIFY, s->limit);
+	for (uint64_t off = 0; off < s->limit && !r; off += CHUNK) {
+		size_t n = s->limit - off < CHUNK ? (size_t)(s->limit - off) : CHUNK;
 		int64_t g = lb_dev_pread(s->t, buf, n, off);
 		if (g != (int64_t)n) {
-			lb_imsg(ctx, "reading back %s at byte %" PRIu64 " failed",
-				s->t->path, off);
+			lb_imsg(ctx, "verify: reading back %s at byte %" PRIu64
+				" failed: %s", s->t->path, s->t->base + off,
+				strerror(g < 0 ? (int)-g : EIO));
 			r = -LB_ETARGET;
 			break;
 		}
-		sha256_update(&sha, n, buf);
-		r = lb_prog_update(&prog, off + n, 0, 0);
+		if (XXH3_64bits(buf, n) != s->hash[off / CHUNK])
+			r = differs(ctx, s, buf, off, n);
+		else
+			r = lb_prog_update(&prog, off + n, s->written, 0);
 	}
 	free(buf);
-	sha256_digest(&sha, 32, got);
-	if (!r && memcmp(got, want, 32)) {
-		lb_imsg(ctx, "%s reads back differently from what was written "
-			"(SHA-256 mismatch): the target does not keep its data",
-			s->t->path);
-		r = -LB_EMISMATCH;
-	}
 	return r;
 }
 
 static int do_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o,
 		      struct rs *s)
 {
+	struct lb_prog prog;
 	uint8_t got[32];
 	int r;
 
 	sha256_init(&s->sha);
-	sha256_init(&s->sha_lim);
-	r = lb_decode_image(ctx, s->img, o->threads, LB_PHASE_COPY, restore_sink, s);
+	if (o->verify_after &&
+	    (!(s->xs = XXH3_createState()) ||
+	     !(s->hash = calloc(s->limit / CHUNK + 1, sizeof *s->hash))))
+		return -ENOMEM;
+	if (s->xs)
+		XXH3_64bits_reset(s->xs);
+	lb_prog_begin(&prog, ctx, LB_PHASE_COPY, s->size);
+	r = lb_decode_image(ctx, s->img, o->threads, LB_PHASE_COPY, restore_sink,
+			    s, &s->written);
 	if (!r && (r = flush_zeros(s, ctx->msg)) == 0 && (r = lb_dev_flush(s->t)) < 0)
 		lb_imsg(ctx, "flushing %s failed: %s", s->t->path, strerror(-r));
 	if (r)
 		return r == -EIO ? -LB_ETARGET : r;
+	lb_prog_update(&prog, s->size, s->written, 1);  /* the end of the copy */
 	sha256_digest(&s->sha, 32, got);
 	if (s->img->has_meta && memcmp(got, s->img->meta.sha256, 32)) {
 		lb_imsg(ctx, "the restored data does not match the SHA-256 stored "
 			"in %s: the image is corrupt", o->image);
 		return -EBADMSG;
 	}
-	if (o->verify_after && s->limit < s->size) {
-		sha256_digest(&s->sha_lim, 32, got);    /* what was written */
-		s->size = s->limit;
-	}
-	return o->verify_after ? read_back(ctx, s, got) : 0;
+	return o->verify_after ? read_back(ctx, s) : 0;
 }
 
 int lb_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o)
@@ -253,7 +352,8 @@ int lb_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o)
 	/* pt.h: a smaller target is fine when every partition fits (C001) */
 	s.limit = s.size;
 	if ((r = lb_pt_restore_fit(ctx, s.img, &o->target, &s.limit)) ||
-	    (r = open_target(ctx, o, s.limit, &s.t)) || o->check_only)
+	    (r = open_target(ctx, o, s.limit, &s.t)) || o->check_only ||
+	    (r = lb_dev_check_capacity(ctx, s.t, s.limit)) < 0)   /* C007 */
 		goto out;
 	r = do_restore(ctx, o, &s);
 	if (!r && !o->target.offset)    /* GPT backup at the end, PMBR (pt.h) */
@@ -267,6 +367,8 @@ out:
 	if (s.t)
 		lb_dev_close(s.t);
 	free((void *)s.zeros);
+	free(s.hash);
+	XXH3_freeState(s.xs);
 	lb_imgr_close(s.img);
 	return r;
 }

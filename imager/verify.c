@@ -120,7 +120,7 @@ int lb_verify(struct lb_ctx *ctx, const struct lb_verify_opts *o)
 		goto out;
 	sha256_init(&v.sha);
 	if ((r = lb_decode_image(ctx, v.img, o->threads, LB_PHASE_VERIFY,
-				 verify_sink, &v)))
+				 verify_sink, &v, NULL)))
 		goto out;
 	sha256_digest(&v.sha, 32, got);
 	if (v.img->has_meta && memcmp(got, v.img->meta.sha256, 32)) {

@@ -66,9 +66,15 @@ fi
 
 # restore --verify onto a fake-capacity target (C007)
 if "$LIFEBOAT" backup "$T/src.img" "$T/src.qcow2" >/dev/null 2>&1; then
-	LIFEBOAT_FAULT_ALIAS=$((8 << 20)) expect "restore --verify onto a fake-capacity target: exit 7 (C007)" 7 \
-		"FAILED" -- "$LIFEBOAT" restore "$T/src.qcow2" "fault:$T/fake2.img" --yes --verify
-else skip "restore --verify onto a fake-capacity target: exit 7 (C007)" "lifeboat backup failed"; fi
+	LIFEBOAT_FAULT_ALIAS=$((8 << 20)) expect "restore onto a fake-capacity target wrapping at 8 MiB: refused before writing, exit 5 (C007)" 5 \
+		"wraps around" "holds only 8388608 bytes" "FAILED" -- "$LIFEBOAT" restore "$T/src.qcow2" "fault:$T/fake2.img" --yes
+	LIFEBOAT_FAULT_ALIAS=$((0x980000)) expect "restore --verify onto a fake-capacity target names the first bad byte and LBA, exit 7 (C007)" 7 \
+		"differs" "at byte 0 (LBA 0)" "FAILED" -- "$LIFEBOAT" restore "$T/src.qcow2" "fault:$T/fake3.img" --yes --verify
+	# progress of a restore says how much was written (lb_progress.written)
+	out=$("$LIFEBOAT" restore "$T/src.qcow2" "$T/plain.out" --yes --verify 2>&1 </dev/null)
+	if [[ $out == *"written"* ]] && cmp -s "$T/src.img" "$T/plain.out"; then pass "restore progress shows the bytes written"
+	else fail "restore progress shows the bytes written" "$(echo "$out" | tail -3 | tr '\n' ' ')"; fi
+else skip "restore onto fake-capacity targets (C007)" "lifeboat backup failed"; fi
 
 # C066: a job stopped part-way (SIGINT) exits 8 and never reports success
 truncate -s 256G "$T/huge.img"
