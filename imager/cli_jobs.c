@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "dev.h"
@@ -296,6 +297,51 @@ int cli_verify(int argc, char **argv)
 	return LB_EXIT_OK;
 }
 
+/* "2026-11-30 00:41:07 UTC" (ISO 8601 date and time, UTC). */
+static const char *iso_utc(int64_t t, char *out, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(out, n, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(out, n, "%lld seconds since 1970 UTC", (long long)t);
+	return out;
+}
+
+static void info_source(const struct lb_image_info *i)
+{
+	char h[32];
+
+	printf("source:         ");
+	if (i->source_model[0])
+		printf("%s, ", i->source_model);
+	if (i->source_serial[0])
+		printf("serial %s, ", i->source_serial);
+	printf("%llu bytes (%s), sectors %u logical / %u physical\n",
+	       (unsigned long long)i->source_size,
+	       cli_human(i->source_size, h, sizeof h), i->logical_sector,
+	       i->physical_sector);
+}
+
+/* One partition (or the whole disk): where, how big, and how it was
+ * imaged and why, on two lines. */
+static void info_part(const struct lb_part_mode *m)
+{
+	char sz[32], used[32], at[32];
+
+	if (m->number)
+		printf("  partition %u", m->number);
+	else
+		printf("  whole disk");
+	printf(" (%s): %s at byte %llu (%s), %s used\n",
+	       m->fstype[0] ? m->fstype : "filesystem unknown",
+	       cli_human(m->size, sz, sizeof sz), (unsigned long long)m->start,
+	       cli_human(m->start, at, sizeof at), cli_human(m->used, used, sizeof used));
+	printf("      mode %s%s%s\n", m->raw ? "raw (every byte stored)" :
+	       "used-blocks (only what the filesystem uses is stored; free "
+	       "space restores as zeros)", m->reason[0] ? ": " : "", m->reason);
+}
+
 static void info_text(const char *image, const struct lb_image_info *i)
 {
 	char h[32], f[32];
@@ -316,24 +362,15 @@ static void info_text(const char *image, const struct lb_image_info *i)
 		printf("metadata:       none (not made by Lifeboat)\n");
 		return;
 	}
-	printf("source:         %s%s%s, %llu bytes, sectors %u/%u\n",
-	       i->source_model[0] ? i->source_model : "-",
-	       i->source_serial[0] ? " serial " : "", i->source_serial,
-	       (unsigned long long)i->source_size, i->logical_sector,
-	       i->physical_sector);
-	printf("created:        %lld (seconds since 1970 UTC) by lifeboat %s\n",
-	       (long long)i->created, i->tool_version);
+	info_source(i);
+	printf("created:        %s by lifeboat %s\n", iso_utc(i->created, h, sizeof h),
+	       i->tool_version);
 	printf("source sha256:  %s\nunreadable:     %llu bytes\n", i->sha256,
 	       (unsigned long long)i->bad_bytes);
-	for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++) {
-		const struct lb_part_mode *m = &i->parts[k];
-		printf("%s %-3u %-10s %-12s at %llu, %llu bytes, %llu used: %s\n",
-		       k ? "               " : "imaged as:     ",
-		       m->number, m->fstype[0] ? m->fstype : "-",
-		       m->raw ? "raw" : "used-blocks", (unsigned long long)m->start,
-		       (unsigned long long)m->size, (unsigned long long)m->used,
-		       m->reason);
-	}
+	if (i->nparts)
+		printf("imaged as:\n");
+	for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++)
+		info_part(&i->parts[k]);
 }
 
 static void jstr(const char *k, const char *v)

@@ -117,7 +117,7 @@ head -c 4000000 /dev/urandom >"$T/p4.img"
 for i in 1 2 3 4; do dd if="$T/p$i.img" of="$T/disk.img" bs=512 seek=$(sgdisk -i $i "$T/disk.img" | sed -n 's/^First sector: \([0-9]*\).*/\1/p') conv=notrunc status=none; done
 "$LIFEBOAT" backup "$T/disk.img" "$T/d.qcow2" --force >"$T/log" 2>&1 || fail "whole disk: backup" "$(tail -1 "$T/log")"
 info=$("$LIFEBOAT" info "$T/d.qcow2" 2>&1)
-n=$(grep -c "used-blocks" <<<"$info"); r=$(grep -E "^ *4 .*raw" <<<"$info" | wc -l)
+n=$(grep -c "mode used-blocks" <<<"$info"); r=$(grep -A1 "partition 4 " <<<"$info" | grep -c "mode raw")
 if [ "$n" = 3 ] && [ "$r" = 1 ]; then pass "whole disk: info shows partitions 1-3 used-blocks, 4 raw, with reasons"
 else fail "whole disk: info modes" "$(grep -A6 'imaged as' <<<"$info" | tr '\n' '|')"; fi
 "$LIFEBOAT" restore "$T/d.qcow2" "$T/r.img" --yes >"$T/log" 2>&1 || fail "whole disk: restore" "$(tail -1 "$T/log")"
