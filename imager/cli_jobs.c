@@ -275,6 +275,35 @@ int cli_clone(int argc, char **argv)
 	return LB_EXIT_OK;
 }
 
+/* Says what a successful verify proved, and no more: an image from
+ * another tool has no checksums (its clusters only decoded); a used-block
+ * image holds only the used bytes, so free space was not compared. */
+static void verify_ok_line(const struct lb_verify_opts *o)
+{
+	struct lb_image_info *i = calloc(1, sizeof *i);
+	struct lb_ctx ctx = {0};
+	int meta = 1, used_only = 0;
+
+	if (i && lb_image_info(&ctx, o->image, i) == 0) {
+		meta = i->has_lifeboat_meta;
+		for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++)
+			used_only |= !i->parts[k].raw;
+	}
+	free(i);
+	if (meta)
+		printf("verify OK: %s is complete, every cluster matches its "
+		       "checksum and the whole disk matches its SHA-256", o->image);
+	else
+		printf("verify OK: every cluster of %s decoded (it was not made "
+		       "by Lifeboat and has no checksums to compare)", o->image);
+	if (o->against && used_only)
+		printf(";\nthe used (stored) bytes match %s; free space was not "
+		       "compared (used-blocks image)", o->against);
+	else if (o->against)
+		printf(";\nit holds the same bytes as %s", o->against);
+	printf("\n");
+}
+
 int cli_verify(int argc, char **argv)
 {
 	struct job_args a = { .cmd = "verify", .allowed = ALLOW_VERIFY };
@@ -291,9 +320,7 @@ int cli_verify(int argc, char **argv)
 	if ((r = lb_verify(&ctx, &o)) < 0)
 		return cli_fail("verify", &ctx, r);
 	cli_progress_end();
-	printf("verify OK: %s is complete and every cluster matches its "
-	       "checksum%s%s\n", o.image, o.against ? "; it holds the same "
-	       "bytes as " : "", o.against ? o.against : "");
+	verify_ok_line(&o);
 	return LB_EXIT_OK;
 }
 
