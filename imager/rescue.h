@@ -107,17 +107,24 @@ int lb_rescue_bad_files(struct lb_ctx *ctx, const char *data,
 /* sysfs_timeout.c: lowers the SCSI command timeout and error-handling
  * timeout of the disk holding block device PATH for the rescue
  * (/sys/block/X/device/timeout and eh_timeout, seconds) and restores them.
- * Not a block device, or no such files (NVMe, virtio): nothing to do. */
+ * Not a block device, or no such files (NVMe, virtio): nothing to do.
+ * STATE (may be NULL), e.g. IMAGE.rescue-sysfs: before lowering, the
+ * values found are written there (temporary name, fsync, rename); when it
+ * already names the same folder (an earlier run was killed with the values
+ * lowered), its values are taken as the originals instead of the lowered
+ * ones now in sysfs.  Restoring removes STATE. */
 struct lb_sysfs_saved {
 	char dir[256];          /* /sys/block/X/device, "" when nothing saved */
 	int timeout, eh_timeout;        /* the values found; -1: none */
+	char state[4200];       /* the state file, "" for none */
 };
 int lb_sysfs_lower_timeouts(struct lb_ctx *ctx, const char *path,
-			    int timeout_s, int eh_s, struct lb_sysfs_saved *s);
+			    int timeout_s, int eh_s, const char *state,
+			    struct lb_sysfs_saved *s);
 int lb_sysfs_restore_timeouts(struct lb_ctx *ctx, struct lb_sysfs_saved *s);
 /* The same on the device folder DIR itself (for tests: any folder with
  * "timeout" and "eh_timeout" files). */
 int lb_sysfs_lower_in(struct lb_ctx *ctx, const char *dir, int timeout_s,
-		      int eh_s, struct lb_sysfs_saved *s);
+		      int eh_s, const char *state, struct lb_sysfs_saved *s);
 
 #endif

@@ -241,6 +241,7 @@ int lb_rescue(struct lb_ctx *ctx, const struct lb_rescue_opts *o)
 {
 	struct rs s = { .ctx = ctx, .o = o, .wfd = -1 };
 	struct lb_sysfs_saved saved = { .dir = "" };
+	char sysfs_path[4200];
 	int r;
 
 	ctx->msg[0] = 0;
@@ -253,8 +254,10 @@ int lb_rescue(struct lb_ctx *ctx, const struct lb_rescue_opts *o)
 	lb_extmap_init(&s.used);
 	snprintf(s.data_path, sizeof s.data_path, "%s.rescue-data", o->image);
 	snprintf(s.map_path, sizeof s.map_path, "%s.rescue-map", o->image);
-	if (!o->keep_timeouts)
-		lb_sysfs_lower_timeouts(ctx, o->source.path, 5, 5, &saved);
+	snprintf(sysfs_path, sizeof sysfs_path, "%s.rescue-sysfs", o->image);
+	if (!o->keep_timeouts)  /* originals kept beside the map (kill -9) */
+		lb_sysfs_lower_timeouts(ctx, o->source.path, 5, 5, sysfs_path,
+					&saved);
 	if (!(r = setup(&s))) {
 		if (o->live_map)
 			*o->live_map = &s.map;

@@ -8,16 +8,21 @@
  * failed) and put the values we found back afterwards.  A partition is
  * mapped to its disk through /sys/class/block/NAME/.. .  Devices without
  * these files (NVMe, virtio, loop, regular files) are left alone.  If the
- * process is killed before the restore, the values stay lowered until
- * the next reboot or the next rescue's end; docs/rescue.md says so.
+ * process is killed before the restore, the values stay lowered; so the
+ * values found are first saved next to the rescue map (IMAGE.rescue-sysfs,
+ * one line "DIR<TAB>timeout<TAB>eh_timeout" after '#' comments), and the
+ * next run (--resume) takes them from there rather than the lowered ones
+ * it finds in sysfs, and puts them back at its end.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "rescue.h"
 
@@ -86,7 +91,8 @@ static void say(struct lb_ctx *ctx, const char *fmt, const char *dir, int a,
 }
 
 int lb_sysfs_lower_timeouts(struct lb_ctx *ctx, const char *path,
-			    int timeout_s, int eh_s, struct lb_sysfs_saved *s)
+			    int timeout_s, int eh_s, const char *state,
+			    struct lb_sysfs_saved *s)
 {
 	char dir[512];
 
@@ -94,11 +100,57 @@ int lb_sysfs_lower_timeouts(struct lb_ctx *ctx, const char *path,
 	s->timeout = s->eh_timeout = -1;
 	if (device_dir(path, dir, sizeof dir))
 		return 0;
-	return lb_sysfs_lower_in(ctx, dir, timeout_s, eh_s, s);
+	return lb_sysfs_lower_in(ctx, dir, timeout_s, eh_s, state, s);
+}
+
+/* Reads STATE; 1 when it names DIR (then *T and *EH are the originals).
+ * At most 16 lines are looked at. */
+static int state_load(const char *state, const char *dir, int *t, int *eh)
+{
+	char line[600], d[300];
+	FILE *f = fopen(state, "re");
+	int found = 0, a, b;
+
+	if (!f)
+		return 0;
+	for (int n = 0; n < 16 && !found && fgets(line, sizeof line, f); n++)
+		if (line[0] != '#' &&
+		    sscanf(line, "%299[^\t]\t%d\t%d", d, &a, &b) == 3 &&
+		    !strcmp(d, dir) && a >= -1 && b >= -1) {
+			*t = a;
+			*eh = b;
+			found = 1;
+		}
+	fclose(f);
+	return found;
+}
+
+/* Writes the originals in S to s->state: temporary name, fsync, rename. */
+static int state_save(const struct lb_sysfs_saved *s)
+{
+	char tmp[4300], text[512];
+	int fd, n, r = 0;
+
+	snprintf(tmp, sizeof tmp, "%s.tmp", s->state);
+	n = snprintf(text, sizeof text, "# lifeboat rescue: the source disk's "
+		     "sysfs timeouts before they were lowered; put back at the "
+		     "end of the rescue (also after --resume)\n%s\t%d\t%d\n",
+		     s->dir, s->timeout, s->eh_timeout);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
+		return -errno;
+	if (write(fd, text, (size_t)n) != n || fsync(fd) < 0)
+		r = -EIO;
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && rename(tmp, s->state) < 0)
+		r = -errno;
+	if (r)
+		unlink(tmp);
+	return r;
 }
 
 int lb_sysfs_lower_in(struct lb_ctx *ctx, const char *dir, int timeout_s,
-		      int eh_s, struct lb_sysfs_saved *s)
+		      int eh_s, const char *state, struct lb_sysfs_saved *s)
 {
 	memset(s, 0, sizeof *s);
 	s->timeout = read_int(dir, "timeout");
@@ -106,6 +158,20 @@ int lb_sysfs_lower_in(struct lb_ctx *ctx, const char *dir, int timeout_s,
 	if (s->timeout < 0 && s->eh_timeout < 0)
 		return 0;
 	snprintf(s->dir, sizeof s->dir, "%.250s", dir);
+	if (state) {
+		snprintf(s->state, sizeof s->state, "%s", state);
+		if (state_load(state, s->dir, &s->timeout, &s->eh_timeout))
+			say(ctx, "rescue: %s: an earlier run left the timeouts "
+			    "lowered; the originals %d s and %d s are taken from "
+			    "its saved state", dir, s->timeout, s->eh_timeout);
+		else if (state_save(s) < 0) {
+			say(ctx, "rescue: %s: could not save the timeouts %d s and "
+			    "%d s; they are left as they are", dir, s->timeout,
+			    s->eh_timeout);
+			s->dir[0] = 0;  /* never lower what we could not save */
+			return 0;
+		}
+	}
 	if (s->timeout > timeout_s)
 		write_int(dir, "timeout", timeout_s);
 	if (s->eh_timeout > eh_s)
@@ -128,6 +194,8 @@ int lb_sysfs_restore_timeouts(struct lb_ctx *ctx, struct lb_sysfs_saved *s)
 		r = write_int(s->dir, "eh_timeout", s->eh_timeout);
 	say(ctx, "rescue: %s: command timeout %d s, error handling %d s "
 	    "restored", s->dir, s->timeout, s->eh_timeout);
+	if (!r && s->state[0])
+		unlink(s->state);       /* put back: nothing left to remember */
 	s->dir[0] = 0;
 	return r;
 }
