@@ -81,10 +81,7 @@ int tui_disks_load(struct tui_disks *d)
 	int n = 0, slots;
 
 	memset(d, 0, sizeof *d);
-	if (!lb_list_devices) {
-		snprintf(d->msg, sizeof d->msg,
-			 "This build of Lifeboat cannot list disks yet.");
-	} else if ((n = lb_list_devices(&ctx, &all)) < 0) {
+	if ((n = lb_list_devices(&ctx, &all)) < 0) {
 		snprintf(d->msg, sizeof d->msg, "Could not list the disks: %.400s",
 			 ctx.msg[0] ? ctx.msg : strerror(-n));
 		tui_log("%s", d->msg);
@@ -97,7 +94,7 @@ int tui_disks_load(struct tui_disks *d)
 	else if (d->dev)
 		for (d->n = 0; d->n < n; d->n++)
 			copy_dev(&d->dev[d->n], &all[d->n]);
-	if (all && lb_free_devices)
+	if (all)
 		lb_free_devices(all, n);
 	if (d->n == 0 && !d->msg[0])
 		snprintf(d->msg, sizeof d->msg, "No disks were found.");

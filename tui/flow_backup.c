@@ -126,7 +126,7 @@ static int ok_lines(const struct tui_job *j, const char *image,
 	char a[32], b[32], t[32];
 	struct lb_image_info info = { 0 };
 	struct lb_ctx ctx = { 0 };
-	int n = 0, have = lb_image_info && lb_image_info(&ctx, image, &info) >= 0;
+	int n = 0, have = lb_image_info(&ctx, image, &info) >= 0;
 
 	snprintf(l[n++], 700, "Image:    %s", image);
 	snprintf(l[n++], 700, "Size:     %s in the image for %s of disk, in %s%s",

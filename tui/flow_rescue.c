@@ -36,8 +36,7 @@ static int lost_files(const char *image, char l[][700], int n, int max)
 	char *text = NULL;
 	const char *tag = "# bad file: ", *p;
 
-	if (!lb_rescue_map_load_text ||
-	    lb_rescue_map_load_text(&ctx, image, &m, &text) != 0)
+	if (lb_rescue_map_load_text(&ctx, image, &m, &text) != 0)
 		return n;
 	for (p = text; p && n < max - 1 && (p = strstr(p, tag)); ) {
 		size_t k = strcspn(p + strlen(tag), "\n");

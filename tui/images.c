@@ -35,11 +35,6 @@ static void describe(const char *dir, struct found *f)
 	char *path = f->path;
 
 	snprintf(f->path, sizeof f->path, "%s/%s", dir, f->name);
-	if (!lb_image_info) {
-		snprintf(f->why, sizeof f->why, "cannot read images in this "
-			 "build");
-		return;
-	}
 	int rc = lb_image_info(&ctx, path, &f->info);
 	f->ok = rc >= 0;
 	if (!f->ok)

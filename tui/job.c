@@ -68,24 +68,15 @@ static void on_log(const char *line, void *user)
 static int call_engine(struct run *r)
 {
 	struct tui_job *j = r->j;
-	int (*fn)(struct lb_ctx *, const void *) = NULL;
-	static const char *what[] = { "back up", "restore", "clone", "verify",
-				      "rescue" };
 
 	switch (j->kind) {
-	case TJ_BACKUP: fn = (void *)lb_backup; break;
-	case TJ_RESTORE: fn = (void *)lb_restore; break;
-	case TJ_CLONE: fn = (void *)lb_clone; break;
-	case TJ_VERIFY: fn = (void *)lb_verify; break;
-	case TJ_RESCUE: fn = (void *)lb_rescue; break;
+	case TJ_BACKUP: return lb_backup(&r->ctx, &j->o.backup);
+	case TJ_RESTORE: return lb_restore(&r->ctx, &j->o.restore);
+	case TJ_CLONE: return lb_clone(&r->ctx, &j->o.clone);
+	case TJ_VERIFY: return lb_verify(&r->ctx, &j->o.verify);
+	case TJ_RESCUE: return lb_rescue(&r->ctx, &j->o.rescue);
 	}
-	if (!fn) {
-		snprintf(r->ctx.msg, sizeof r->ctx.msg, "This build of Lifeboat "
-			 "cannot %s yet (the engine function is missing).",
-			 what[j->kind]);
-		return -ENOSYS;
-	}
-	return fn(&r->ctx, &j->o);
+	return -EINVAL;
 }
 
 static void *worker(void *arg)

@@ -145,14 +145,11 @@ const char *tui_target_refusal(const struct lb_device *d, uint64_t need,
 			 tui_size(b, sizeof b, need));
 		return buf;
 	}
-	if (lb_check_target) {
-		struct lb_ctx ctx = { 0 };
-		int rc = lb_check_target(&ctx, d->path, need, image);
-		if (rc < 0) {
-			snprintf(buf, n, "%s", ctx.msg[0] ? ctx.msg :
-				 strerror(-rc));
-			return buf;
-		}
+	struct lb_ctx ctx = { 0 };
+	int rc = lb_check_target(&ctx, d->path, need, image);
+	if (rc < 0) {
+		snprintf(buf, n, "%s", ctx.msg[0] ? ctx.msg : strerror(-rc));
+		return buf;
 	}
 	return NULL;
 }

@@ -32,7 +32,7 @@ static const char *phase_words(enum lb_phase p)
 					  "areas";
 	case LB_PHASE_RESCUE_SCRAPE: return "Rescue: scraping inside bad areas";
 	case LB_PHASE_RESCUE_RETRY: return "Rescue: retrying bad sectors";
-	default: return lb_phase_name ? lb_phase_name(p) : "Rescuing";
+	default: return lb_phase_name(p);
 	}
 }
 

@@ -8,7 +8,7 @@
 
 const char *tui_err_words(int rc)
 {
-	int code = lb_exit_code ? lb_exit_code(rc) : LB_EXIT_FAILURE;
+	int code = lb_exit_code(rc);
 
 	if (rc == -ECANCELED)
 		code = LB_EXIT_CANCELLED;

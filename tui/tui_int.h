@@ -36,22 +36,6 @@
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 #endif
 
-/* Engine calls are weak so that the screens link (and say "not available
- * in this build") while an engine function is still being written. */
-#pragma weak lb_list_devices
-#pragma weak lb_free_devices
-#pragma weak lb_backup
-#pragma weak lb_restore
-#pragma weak lb_clone
-#pragma weak lb_verify
-#pragma weak lb_image_info
-#pragma weak lb_check_target
-#pragma weak lb_exit_code
-#pragma weak lb_phase_name
-#pragma weak lb_rescue
-#pragma weak lb_rescue_map_load_text
-#pragma weak lb_rmap_free
-
 /* ---- widget.c: colours and drawing -------------------------------------- */
 
 enum tui_color {
