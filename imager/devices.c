@@ -100,6 +100,13 @@ static int find_parts(struct lb_device *d, int fd, struct lb_diskset *set)
 	return r < 0 ? 0 : r;
 }
 
+static int by_number(const void *a, const void *b)
+{
+	const struct lb_partition *x = a, *y = b;
+
+	return (x->number > y->number) - (x->number < y->number);
+}
+
 static int fill_parts(struct lb_device *d, int fd)
 {
 	struct lb_diskset *set = malloc(sizeof *set);
@@ -133,6 +140,8 @@ static int fill_parts(struct lb_device *d, int fd)
 				 sizeof p->mountpoint, &p->swap, p->holder);
 	}
 	d->nparts = (size_t)n;
+	/* sysfs lists partitions in directory order (sda2 may come first). */
+	qsort(d->parts, d->nparts, sizeof *d->parts, by_number);
 	free(set);
 	return 0;
 }

@@ -81,10 +81,18 @@ int lb_sys_probe_parts(int fd, uint64_t size, char *pttype,
 		blkid_partition p = blkid_partlist_get_partition(pl, i);
 		if (!p)
 			continue;
+		uint64_t start = (uint64_t)blkid_partition_get_start(p) * 512;
+		uint64_t len = (uint64_t)blkid_partition_get_size(p) * 512;
+		/* An entry that does not lie inside the device names no data
+		 * (an isohybrid MBR read at a CD's 2048-byte sectors, a table
+		 * from a larger disk): the kernel makes no node for it either.
+		 * `lifeboat probe` reports such entries in full. */
+		if (start >= size || len > size - start)
+			continue;
 		memset(&parts[n], 0, sizeof parts[n]);
 		parts[n].number = (uint32_t)blkid_partition_get_partno(p);
-		parts[n].start = (uint64_t)blkid_partition_get_start(p) * 512;
-		parts[n].size = (uint64_t)blkid_partition_get_size(p) * 512;
+		parts[n].start = start;
+		parts[n].size = len;
 		n++;
 	}
 	blkid_free_probe(pr);
