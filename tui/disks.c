@@ -135,12 +135,16 @@ void tui_disk_row(const struct lb_device *d, char *buf, size_t n)
 {
 	char sz[32], model[32];
 
+	/* The medium is always mounted read-only, and the notes column has
+	 * room for about 23 characters at 80 columns: its one mark says it. */
+	int medium = d->is_lifeboat_medium;
+
 	snprintf(buf, n, "%-9s %9s  %-24.24s %-6.6s %s%s%s", d->name,
 		 tui_size(sz, sizeof sz, d->size),
 		 model_text(d, model, sizeof model), d->transport,
-		 d->is_lifeboat_medium ? "LIFEBOAT MEDIUM " : "",
-		 any_mounted(d) ? "MOUNTED " : "",
-		 d->read_only ? "read-only" : "");
+		 medium ? "LIFEBOAT MEDIUM" : "",
+		 !medium && any_mounted(d) ? "MOUNTED " : "",
+		 !medium && d->read_only ? "read-only" : "");
 }
 
 void tui_part_row(const struct lb_partition *p, char *buf, size_t n)
