@@ -170,7 +170,16 @@ static int fit(struct lb_ctx *ctx, const struct lb_pt *pt, const char *path,
 	return 0;
 }
 
-int lb_pt_restore_fit(struct lb_ctx *ctx, struct lb_imgr *r,
+/* The table a fit check reads: the image's (restore) or the source
+ * disk's (clone). */
+struct pt_source {
+	struct lb_imgr *image;
+	struct lb_dev *dev;
+};
+
+/* Checks that the source's partitions fit TARGET, reading the table only
+ * when the target is smaller than *NEED or has another sector size. */
+static int fit_target(struct lb_ctx *ctx, const struct pt_source *src,
 		      const struct lb_span *target, uint64_t *need)
 {
 	uint32_t sector;
@@ -182,28 +191,28 @@ int lb_pt_restore_fit(struct lb_ctx *ctx, struct lb_imgr *r,
 		return 0;
 	if (!(pt = malloc(sizeof(*pt))))
 		return -ENOMEM;
-	if (!(e = lb_pt_read_image(ctx, r, pt)))
+	e = src->image ? lb_pt_read_image(ctx, src->image, pt)
+		       : lb_pt_read(ctx, src->dev, pt);
+	if (!e)
 		e = fit(ctx, pt, target->path, have, sector, *need, need);
 	free(pt);
 	return e;
 }
 
+int lb_pt_restore_fit(struct lb_ctx *ctx, struct lb_imgr *r,
+		      const struct lb_span *target, uint64_t *need)
+{
+	struct pt_source src = { .image = r };
+
+	return fit_target(ctx, &src, target, need);
+}
+
 int lb_pt_clone_fit(struct lb_ctx *ctx, struct lb_dev *src,
 		    const struct lb_span *target, uint64_t *need)
 {
-	uint32_t sector;
-	uint64_t have = target_have(ctx, target, &sector);
-	struct lb_pt *pt;
-	int e;
+	struct pt_source from = { .dev = src };
 
-	if (!have || (have >= *need && !sector))
-		return 0;
-	if (!(pt = malloc(sizeof(*pt))))
-		return -ENOMEM;
-	if (!(e = lb_pt_read(ctx, src, pt)))
-		e = fit(ctx, pt, target->path, have, sector, *need, need);
-	free(pt);
-	return e;
+	return fit_target(ctx, &from, target, need);
 }
 
 int lb_pt_after_write(struct lb_ctx *ctx, struct lb_dev *dev, int grow_last,
