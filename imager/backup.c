@@ -2,7 +2,10 @@
  * backup.c — lb_backup: a disk, partition or file into a qcow2 image.
  *
  * Stages (pipeline.h, threads.h): this thread reads the source in batches
- * of about 1 MiB (large sequential reads) and hands them to the workers;
+ * of about 1 MiB (large sequential reads; the holes of a regular file are
+ * found with SEEK_DATA / SEEK_HOLE and not read, and clusters known to be
+ * zeros are marked so that the workers skip them) and hands them to the
+ * workers;
  * they find zero clusters, checksum and compress the rest; the writer
  * thread hashes each batch into the SHA-256 of the disk and stores the
  * results in order through the image writer (image_writer.c), so the
@@ -38,6 +41,11 @@ struct bk {
 	uint64_t size, cs, nclusters;
 	uint64_t written;       /* image bytes, updated by the writer thread */
 	struct sha256_ctx sha;
+	const uint8_t *zeros;   /* one cluster of zeros, for the SHA-256 */
+	/* Regular-file source: the data extent last found with SEEK_DATA /
+	 * SEEK_HOLE (dev_file.c); holes are zero clusters and are not read. */
+	int sparse;
+	uint64_t data_lo, data_hi;
 };
 
 /* Writer thread: store each cluster of the batch, in order. */
@@ -55,9 +63,16 @@ static int store_batch(void *job, void *arg, char *msg)
 				j->len[i], j->xxh[i]);
 	}
 	/* SHA-256 here rather than in the reading thread: it is the one serial
-	 * computation, and the writer thread has the most time to spare. */
-	uint64_t base = j->first * b->cs, len = (uint64_t)j->n * b->cs;
-	sha256_update(&b->sha, base + len > b->size ? b->size - base : len, j->raw);
+	 * computation, and the writer thread has the most time to spare.
+	 * Zero clusters hash from b->zeros: the producer does not fill the
+	 * ones it knows are zero (holes, unused blocks). */
+	uint64_t base = j->first * b->cs;
+	for (uint32_t i = 0; i < j->n; i++) {
+		uint64_t off = base + i * b->cs;
+		uint64_t len = b->size - off < b->cs ? b->size - off : b->cs;
+		sha256_update(&b->sha, len, j->kind[i] == LB_CL_ZERO ? b->zeros :
+			      j->raw + i * b->cs);
+	}
 	__atomic_store_n(&b->written, lb_imgw_bytes(b->w), __ATOMIC_RELAXED);
 	if (r)
 		snprintf(msg, 512, "%s", wctx.msg);
@@ -88,6 +103,53 @@ static void region(struct bk *b, uint64_t off, uint64_t len,
 		b->ctx->region(off, len, st, b->ctx->user);
 }
 
+/* Marks [AT, END) of the batch at BASE as zeros without reading: whole
+ * clusters become LB_CL_ZERO (not filled: the workers and the SHA-256
+ * skip them), parts of clusters are cleared. */
+static void known_zero(struct bk *b, struct lb_xjob *j, uint64_t at,
+		       uint64_t end, uint64_t bytes)
+{
+	uint64_t cs = b->cs;
+
+	while (at < end) {
+		uint64_t c = at / cs, ce = (c + 1) * cs;
+		uint64_t e = end < ce ? end : ce;
+		if (at == c * cs && (e == ce || end >= bytes))
+			j->kind[c] = LB_CL_ZERO;
+		else
+			memset(j->raw + at, 0, e - at);
+		at = e;
+	}
+}
+
+/* Reads [AT, AT+LEN) of the batch at BASE, skipping the holes of a sparse
+ * regular-file source (lseek SEEK_DATA / SEEK_HOLE, as qemu-img does). */
+static int read_data(struct bk *b, struct lb_xjob *j, uint64_t base,
+		     uint64_t at, uint64_t len, uint64_t bytes)
+{
+	uint64_t end = at + len;
+
+	while (b->sparse && at < end) {
+		if (b->data_hi <= base + at &&
+		    lb_dev_data_extent(b->src, base + at, &b->data_lo, &b->data_hi)) {
+			b->sparse = 0;  /* not supported here: read everything */
+			break;
+		}
+		uint64_t lo = b->data_lo > base + at ? b->data_lo - base : at;
+		uint64_t hi = b->data_hi - base < end ? b->data_hi - base : end;
+		if (lo > end)
+			lo = end;
+		known_zero(b, j, at, lo, bytes);
+		if (lo < hi) {
+			int r = read_range(b, j->raw + lo, base + lo, hi - lo);
+			if (r)
+				return r;
+		}
+		at = hi > lo ? hi : lo;
+	}
+	return at < end ? read_range(b, j->raw + at, base + at, end - at) : 0;
+}
+
 /* Reads BYTES at cluster C into J->raw; clusters outside the used map are
  * zeros, not read.  Consecutive used clusters are read in one request. */
 static int read_batch(struct bk *b, struct lb_xjob *j, uint64_t c, uint64_t bytes)
@@ -96,10 +158,11 @@ static int read_batch(struct bk *b, struct lb_xjob *j, uint64_t c, uint64_t byte
 	uint64_t cs = b->cs, base = c * cs;
 	int r;
 
+	memset(j->kind, LB_CL_UNKNOWN, j->n);
 	memset(j->raw + bytes, 0, j->n * cs - bytes);
 	if (!u) {
 		region(b, base, bytes, LB_REGION_COPIED);
-		return read_range(b, j->raw, base, bytes);
+		return read_data(b, j, base, 0, bytes, bytes);
 	}
 	for (uint64_t at = 0; at < bytes;) {
 		uint64_t end = at;
@@ -107,15 +170,15 @@ static int read_batch(struct bk *b, struct lb_xjob *j, uint64_t c, uint64_t byte
 			end += cs;
 		if (end > bytes)
 			end = bytes;
-		if (end > at && (r = read_range(b, j->raw + at, base + at, end - at)))
+		if (end > at && (r = read_data(b, j, base, at, end - at, bytes)))
 			return r;
 		if (end > at)   /* deleted data beside live data: not stored */
 			lb_extmap_mask(u, j->raw + at, base + at, end - at);
 		region(b, base + at, end - at, LB_REGION_COPIED);
 		if (end < bytes) {
-			memset(j->raw + end, 0, cs < bytes - end ? cs : bytes - end);
-			region(b, base + end, cs < bytes - end ? cs : bytes - end,
-			       LB_REGION_UNUSED);
+			uint64_t n = cs < bytes - end ? cs : bytes - end;
+			known_zero(b, j, end, end + n, bytes);
+			region(b, base + end, n, LB_REGION_UNUSED);
 			end += cs;
 		}
 		at = end;
@@ -299,7 +362,8 @@ int lb_backup(struct lb_ctx *ctx, const struct lb_backup_opts *o)
 		b.xa = (struct lb_xargs){ .cs = b.cs, .compress = o->compress,
 					  .level = o->level, .image = o->image };
 		sha256_init(&b.sha);
-		r = run(&b);
+		b.sparse = !b.src->is_block;
+		r = (b.zeros = calloc(1, b.cs)) ? run(&b) : -ENOMEM;
 	}
 	if (!r) {
 		struct lb_prog prog;
@@ -311,6 +375,7 @@ int lb_backup(struct lb_ctx *ctx, const struct lb_backup_opts *o)
 	}
 	lb_imgw_abort(b.w);
 	lb_xpool_free(&b.pool);
+	free((void *)b.zeros);
 	if (b.src)
 		lb_dev_close(b.src);
 	if (plan) {

@@ -78,4 +78,14 @@ static inline int lb_dev_flush(struct lb_dev *d)
  * capacity in ctx->msg.  Costs one write and a few dozen sector reads. */
 int lb_dev_check_capacity(struct lb_ctx *ctx, struct lb_dev *d, uint64_t need);
 
+/* Added by engineer G (dev_file.c), additive: the next data extent of a
+ * regular-file device at or after OFF (bytes from the start of the span),
+ * found with lseek(SEEK_DATA / SEEK_HOLE) as qemu-img does: *DATA is its
+ * first byte (d->size when only a hole follows) and *END the byte after it,
+ * both within the span.  Bytes outside data extents read as zeros and need
+ * not be read.  Returns 0, or -EOPNOTSUPP for block devices and wrappers
+ * (the test-only fault device), or another negative errno. */
+int lb_dev_data_extent(struct lb_dev *d, uint64_t off, uint64_t *data,
+		       uint64_t *end);
+
 #endif

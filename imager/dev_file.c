@@ -64,6 +64,29 @@ static const struct lb_dev_ops file_ops = {
 	.close = file_close,
 };
 
+int lb_dev_data_extent(struct lb_dev *d, uint64_t off, uint64_t *data,
+		       uint64_t *end)
+{
+	off_t a, b;
+
+	if (d->ops != &file_ops)
+		return -EOPNOTSUPP;
+	if (off >= d->size) {
+		*data = *end = d->size;
+		return 0;
+	}
+	a = lseek(d->fd, (off_t)(d->base + off), SEEK_DATA);
+	if (a < 0 && errno == ENXIO) {          /* only a hole follows */
+		*data = *end = d->size;
+		return 0;
+	}
+	if (a < 0 || (b = lseek(d->fd, a, SEEK_HOLE)) < 0)
+		return errno == EINVAL ? -EOPNOTSUPP : -errno;
+	*data = (uint64_t)a - d->base < d->size ? (uint64_t)a - d->base : d->size;
+	*end = (uint64_t)b - d->base < d->size ? (uint64_t)b - d->base : d->size;
+	return 0;
+}
+
 /* Extends the file to WANT bytes if it is shorter (sparse). */
 static int extend(struct lb_ctx *ctx, struct lb_dev *d, struct stat *st,
 		  uint64_t want)

@@ -96,6 +96,8 @@ int lb_encode_work(void *job, void *codec, void *xargs, char *msg)
 
 	for (uint32_t i = 0; i < j->n; i++) {
 		const uint8_t *in = j->raw + i * cs;
+		if (j->kind[i] == LB_CL_ZERO)   /* known zeros: hole, unused */
+			continue;
 		if (lb_is_zero(in, cs)) {
 			j->kind[i] = LB_CL_ZERO;
 			continue;

@@ -18,6 +18,8 @@
 #include "progress.h"
 #include "qcow2_codec.h"
 
+#define LB_CL_UNKNOWN 0xff     /* encode: for the workers to decide */
+
 struct lb_xjob {
 	uint64_t first;         /* first guest cluster */
 	uint32_t n;             /* clusters in the batch */
@@ -26,7 +28,9 @@ struct lb_xjob {
 	size_t pk_cap;
 	uint32_t *len;          /* per cluster: bytes in pk (encode) */
 	uint64_t *pk_off;       /* per cluster: offset in pk (decode) */
-	uint8_t *kind;          /* enum lb_cluster_kind */
+	uint8_t *kind;          /* enum lb_cluster_kind; encode: the producer
+				 * sets LB_CL_ZERO for clusters it knows are
+				 * zeros (raw not filled), else LB_CL_UNKNOWN */
 	uint64_t *xxh;
 	struct lb_cluster_map *map;     /* decode */
 };
