@@ -14,12 +14,14 @@ why=$(boot_skip_reason); [ -z "$why" ] || { echo "boot bench skipped: $why"; exi
 size=$(stat -c %s "$ISO")
 awk -v s="$size" 'BEGIN { printf "ISO size: %d bytes (%.1f MiB; budget 32 MiB)\n", s, s / 1048576 }'
 
-# boots FW MEDIUM RAM: 0 when the first screen shows; prints the seconds.
+# boots FW MEDIUM RAM [LIMIT]: 0 when the first screen shows within LIMIT
+# seconds (default 300); prints the seconds.  A boot that runs out of
+# memory may hang rather than panic, hence the shorter LIMIT when probing.
 boots() {
 	local name=b$RANDOM
 	VM_RAM=$3 vm_start "$name" "$1" "$2"
-	if vm_wait "$name" "$FIRST_SCREEN|Kernel panic|Out of memory" 300 &&
-	   ! tr -d '\r' <"$T/$name.serial" | grep -aEq 'Kernel panic|Out of memory'; then
+	if vm_wait "$name" "$FIRST_SCREEN|Kernel panic|Out of memory|Failed to boot" "${4:-300}" &&
+	   ! tr -d '\r' <"$T/$name.serial" | grep -aEq 'Kernel panic|Out of memory|Failed to boot'; then
 		vm_stop "$name"; echo "$VM_WAITED"; return 0
 	fi
 	vm_stop "$name"; echo "-"; return 1
@@ -36,7 +38,7 @@ for fw in ${BENCH_RAM_FW:-seabios ovmf}; do
 	if ! boots "$fw" cd $hi >/dev/null; then echo "  $fw: does not boot even with $hi MiB"; continue; fi
 	while [ $((hi - lo)) -gt 8 ]; do
 		mid=$(( (lo + hi) / 2 / 8 * 8 ))
-		if boots "$fw" cd $mid >/dev/null; then hi=$mid; else lo=$mid; fi
+		if boots "$fw" cd $mid 150 >/dev/null; then hi=$mid; else lo=$mid; fi
 	done
 	label=BIOS; [ "$fw" = seabios ] || label=UEFI
 	echo "  $label ($fw): $hi MiB (budget 128 MiB)"

@@ -9,12 +9,14 @@
 #   clone:   virtio disk -> NVMe disk, byte-identical
 #   backup:  virtio disk -> image on an ext4 destination disk
 #   restore: that image -> AHCI (SATA) disk, byte-identical to the source
+#   backup:  virtio disk -> image on a FAT32 destination disk (vfat driver,
+#            its code pages), judged the same way with fsck.vfat
 #   bad job: an unknown action fails clearly (rc=2) and still powers off
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/bootlib.sh"
 why=$(boot_skip_reason)
 if [ -n "$why" ]; then
-	for c in "clone virtio to NVMe" "backup to ext4" "restore to AHCI" "bad job line"; do skip "$c" "$why"; done
+	for c in "clone virtio to NVMe" "backup to ext4" "restore to AHCI" "backup to FAT32" "bad job line"; do skip "$c" "$why"; done
 	exit 0
 fi
 
@@ -74,6 +76,25 @@ else
 	else
 		fail "restore to AHCI" "$(cat "$T/restore.verdict")"
 	fi
+fi
+
+# Back up onto a FAT32 destination disk.
+truncate -s 512M "$T/fat.img"
+mkfs.vfat -F 32 -n LBFAT "$T/fat.img" >/dev/null
+if VM_APPEND="lifeboat.job=backup lifeboat.src=/dev/vda lifeboat.dest=/dev/vdb lifeboat.image=disk.qcow2" job fatbackup \
+	-drive file="$src",if=virtio,format=raw,readonly=on -drive file="$T/fat.img",if=virtio,format=raw; then
+	mcopy -n -i "$T/fat.img" ::/disk.qcow2 "$T/fat.qcow2" 2>"$T/mcopy.out"
+	if ! fsck.vfat -n "$T/fat.img" >"$T/fsck.out" 2>&1; then
+		fail "backup to FAT32" "destination filesystem not clean: $(tail -2 "$T/fsck.out" | tr '\n' ' ')"
+	elif ! qemu-img check -q "$T/fat.qcow2" >"$T/check.out" 2>&1; then
+		fail "backup to FAT32" "qemu-img check: $(head -3 "$T/check.out" "$T/mcopy.out" | tr '\n' ' ')"
+	elif ! qemu-img compare -q -f raw -F qcow2 "$src" "$T/fat.qcow2" >"$T/cmp.out" 2>&1; then
+		fail "backup to FAT32" "qemu-img compare: $(head -2 "$T/cmp.out" | tr '\n' ' ')"
+	else
+		pass "backup to FAT32 (qemu-img check and compare agree, fsck.vfat clean)"
+	fi
+else
+	fail "backup to FAT32" "$(cat "$T/fatbackup.verdict")"
 fi
 
 # A job line that names no known action.
