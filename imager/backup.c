@@ -347,6 +347,9 @@ int lb_backup(struct lb_ctx *ctx, const struct lb_backup_opts *o)
 	int r;
 
 	ctx->msg[0] = 0;
+	/* Rule 1: the image must not land on the source (safety.c). */
+	if ((r = lb_check_image_dest(ctx, o->source.path, o->image)) < 0)
+		return r;
 	/* Used-block imaging (probe.h): unless --raw or a caller's map, store
 	 * only the table areas and what each filesystem marks used. */
 	if (!o->used && !o->raw) {

@@ -66,7 +66,7 @@ int lb_pieces_create(struct lb_ctx *ctx, struct lb_pieces *p,
 	p->writing = 1;
 	if (!overwrite && access(image, F_OK) == 0) {
 		lb_imsg(ctx, "%s already exists (give "
-			 "--overwrite to replace it)", image);
+			 "--force to replace it)", image);
 		return -EEXIST;
 	}
 	return open_piece(ctx, p, 0);

@@ -293,6 +293,15 @@ int lb_check_target(struct lb_ctx *ctx, const char *path, uint64_t need,
  * holds the warning to show.  0 when there is nothing to say. */
 int lb_check_source(struct lb_ctx *ctx, const char *path, int force);
 
+/* Added by engineer G, additive: checks that writing IMAGE (and
+ * IMAGE.part) for a backup or rescue of SOURCE never writes to the source:
+ * refuses (-LB_EREFUSED, exit 3) an IMAGE that is the source file itself,
+ * or that lies on a filesystem of the source block device (the disk or
+ * any of its partitions; the partition only, for a partition node), also
+ * through loop devices.  0 when it may be written. */
+int lb_check_image_dest(struct lb_ctx *ctx, const char *source,
+			const char *image);
+
 /* Maps a negative errno or -LB_E* from a job to a process exit code (enum
  * lb_exit).  Plain errnos: ECANCELED 8; EBADMSG, EUCLEAN, ENOEXEC, EPROTO
  * 6; ENOSPC, EFBIG, EDQUOT, EROFS 5; EIO, ENXIO, ENODEV, ENOMEDIUM 4;

@@ -245,6 +245,9 @@ int lb_rescue(struct lb_ctx *ctx, const struct lb_rescue_opts *o)
 	int r;
 
 	ctx->msg[0] = 0;
+	/* Rule 1: the work files and image must not land on the source. */
+	if ((r = lb_check_image_dest(ctx, o->source.path, o->image)) < 0)
+		return r;
 	s.st = o->stats ? o->stats : &s.own_st;
 	memset(s.st, 0, sizeof *s.st);
 	s.st->started = s.st->last_good = lb_rs_now();

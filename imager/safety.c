@@ -6,7 +6,8 @@
  * Lifeboat medium, holds the image being restored (case C034), or is too
  * small, and a file target that backs a loop device in use.
  * lb_check_source refuses a source with a filesystem mounted
- * read-write unless forced (case C035).
+ * read-write unless forced (case C035).  lb_check_image_dest refuses an
+ * image that would be written onto the source itself (brief rule 1).
  *
  * Every refusal returns -LB_EREFUSED (exit code 3) and ctx->msg names the
  * device, the reason and, for sizes, bytes and human units.  Nothing here
@@ -261,4 +262,99 @@ int lb_check_source(struct lb_ctx *ctx, const char *path, int force)
 			 "use --force");
 	free(set);
 	return hit ? (force ? 1 : -LB_EREFUSED) : 0;
+}
+
+/* The set of block devices a source at PATH (a block device) covers: the
+ * partition itself, or the whole disk with its partitions. */
+static int source_set(const struct stat *st, struct lb_diskset *set)
+{
+	char name[64], disk[64];
+
+	if (lb_sys_name(st->st_rdev, name) < 0 || lb_sys_disk_of(name, disk) < 0 ||
+	    lb_sys_diskset(disk, set) < 0)
+		return -1;
+	if (strcmp(name, disk))
+		for (size_t i = 0; i < set->n; i++)
+			if (strcmp(set->d[i].name, name) == 0) {
+				set->d[0] = set->d[i];
+				set->n = 1;
+				return 0;
+			}
+	return 0;
+}
+
+/* Whether PATH exists and is the same file as ST. */
+static int same_file(const char *path, const struct stat *st)
+{
+	struct stat s2;
+
+	return stat(path, &s2) == 0 && s2.st_dev == st->st_dev &&
+	       s2.st_ino == st->st_ino;
+}
+
+/* Whether the loop device ST is backed by the file IMAGE (or a loop
+ * device backed by it, MAX_LOOP_DEPTH hops). */
+static int loop_backed_by(const struct stat *st, const char *image,
+			  char *via, size_t n)
+{
+	char name[64], backing[PATH_MAX];
+	struct stat is, bs;
+	dev_t dev = st->st_rdev;
+
+	if (stat(image, &is) < 0)
+		return 0;
+	for (int depth = 0; depth < MAX_LOOP_DEPTH; depth++) {
+		if (lb_sys_name(dev, name) < 0 ||
+		    lb_sys_loop_backing(name, backing, sizeof backing) < 0 ||
+		    stat(backing, &bs) < 0)
+			return 0;
+		if (bs.st_dev == is.st_dev && bs.st_ino == is.st_ino) {
+			snprintf(via, n, " (%s is backed by it)", name);
+			return 1;
+		}
+		if (!S_ISBLK(bs.st_mode))
+			return 0;
+		dev = bs.st_rdev;
+	}
+	return 0;
+}
+
+int lb_check_image_dest(struct lb_ctx *ctx, const char *source,
+			const char *image)
+{
+	char part[PATH_MAX], dir[PATH_MAX], via[300] = "", *slash;
+	struct lb_diskset *set;
+	struct stat st;
+	int hit = 0;
+
+	source = strip_fault(source);
+	if (stat(source, &st) < 0)
+		return 0;               /* lb_dev_open names the problem */
+	snprintf(part, sizeof part, "%s.part", image);
+	if (!S_ISBLK(st.st_mode)) {
+		if (same_file(image, &st) || same_file(part, &st))
+			return refuse(ctx, image, "it is the source being backed "
+				      "up; choose another image name");
+		return 0;
+	}
+	lb_sys_copy(dir, sizeof dir, image);
+	if ((slash = strrchr(dir, '/')))
+		slash[slash == dir] = 0;        /* "/x" -> "/", "a/b" -> "a" */
+	else
+		snprintf(dir, sizeof dir, ".");
+	if (!(set = malloc(sizeof *set)))
+		return -ENOMEM;
+	if (source_set(&st, set) == 0)
+		hit = holds_file(set, image, via, sizeof via) ||
+		      holds_file(set, dir, via, sizeof via) ||
+		      loop_backed_by(&st, image, via, sizeof via);
+	free(set);
+	if (hit) {
+		char why[640];
+		snprintf(why, sizeof why, "it would be written onto %.100s%.200s, "
+			 "the source being backed up (nothing may write to a "
+			 "source); put the image on another disk", source, via);
+		return refuse(ctx, image, why);
+	}
+	return 0;
 }
