@@ -278,7 +278,7 @@ int cli_clone(int argc, char **argv)
 /* Says what a successful verify proved, and no more: an image from
  * another tool has no checksums (its clusters only decoded); a used-block
  * image holds only the used bytes, so free space was not compared. */
-static void verify_ok_line(const struct lb_verify_opts *o)
+static void verify_ok_line(const struct lb_verify_opts *o, const char *note)
 {
 	struct lb_image_info *i = calloc(1, sizeof *i);
 	struct lb_ctx ctx = {0};
@@ -296,7 +296,9 @@ static void verify_ok_line(const struct lb_verify_opts *o)
 	else
 		printf("verify OK: every cluster of %s decoded (it was not made "
 		       "by Lifeboat and has no checksums to compare)", o->image);
-	if (o->against && used_only)
+	if (o->against && note && note[0])
+		printf(";\nbut %s", note);
+	else if (o->against && used_only)
 		printf(";\nthe used (stored) bytes match %s; free space was not "
 		       "compared (used-blocks image)", o->against);
 	else if (o->against)
@@ -320,7 +322,7 @@ int cli_verify(int argc, char **argv)
 	if ((r = lb_verify(&ctx, &o)) < 0)
 		return cli_fail("verify", &ctx, r);
 	cli_progress_end();
-	verify_ok_line(&o);
+	verify_ok_line(&o, ctx.msg);
 	return LB_EXIT_OK;
 }
 
@@ -453,6 +455,27 @@ static void info_json(const struct lb_image_info *i)
 	       (unsigned long long)i->zero_clusters, (unsigned long long)i->bad_bytes);
 }
 
+/* Text from a (possibly hostile) image must not drive the terminal:
+ * control characters and DEL become '?'. */
+static void tame(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+static void tame_info(struct lb_image_info *i)
+{
+	tame(i->source_model);
+	tame(i->source_serial);
+	tame(i->tool_version);
+	tame(i->sha256);
+	for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++) {
+		tame(i->parts[k].fstype);
+		tame(i->parts[k].reason);
+	}
+}
+
 int cli_info(int argc, char **argv)
 {
 	struct job_args a = { .cmd = "info", .allowed = ALLOW_INFO };
@@ -467,8 +490,10 @@ int cli_info(int argc, char **argv)
 		return cli_fail("info", &ctx, r);
 	if (a.json)
 		info_json(&info);
-	else
+	else {
+		tame_info(&info);
 		info_text(a.pos[0], &info);
+	}
 	if (!a.json)
 		cli_rescue_info(a.pos[0], stdout);      /* rescue: additive */
 	return LB_EXIT_OK;

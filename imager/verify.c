@@ -7,7 +7,9 @@
  * compared with the one stored at backup.  With `against`, the disk or file
  * is read alongside and compared byte for byte, naming the first
  * difference.  Images from other tools have no checksums: for them verify
- * proves that every cluster decodes (and matches `against`).
+ * proves that every cluster decodes (and matches `against`).  An `against`
+ * longer than the image (a restore onto a larger disk) is compared over
+ * the image's length only, and on success ctx->msg says so.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -30,6 +32,7 @@ struct vf {
 	const uint8_t *zeros;
 	struct sha256_ctx sha;
 	struct lb_disk_plan *plan;      /* used-block image: what was stored */
+	int larger;             /* `against` is longer than the image */
 };
 
 static int compare(struct vf *v, const uint8_t *img, const uint8_t *dev,
@@ -88,10 +91,17 @@ static int open_against(struct lb_ctx *ctx, const struct lb_verify_opts *o,
 		return 0;
 	if ((r = lb_dev_open(ctx, &sp, LB_DEV_READ, 0, &v->dev)))
 		return r;
-	if (v->dev->size != v->size) {
+	if (v->dev->size < v->size) {
 		lb_imsg(ctx, "%s holds %" PRIu64 " bytes, the image %" PRIu64
 			": they differ in size", o->against, v->dev->size, v->size);
-		return v->dev->size < v->size ? -LB_EMISMATCH : 0;
+		return -LB_EMISMATCH;
+	}
+	if (v->dev->size > v->size) {   /* e.g. restored onto a larger disk */
+		lb_imsg(ctx, "%s holds %" PRIu64 " bytes, more than the image's %"
+			PRIu64 ": only its first %" PRIu64 " bytes are compared",
+			o->against, v->dev->size, v->size, v->size);
+		v->dev->size = v->size;
+		v->larger = 1;
 	}
 	return lb_plan_for_verify(ctx, v->img->pt_ext, v->img->pt_ext_len,
 				  v->dev, &v->plan);
@@ -127,7 +137,9 @@ int lb_verify(struct lb_ctx *ctx, const struct lb_verify_opts *o)
 		lb_imsg(ctx, "%s: the SHA-256 of the virtual disk does not match "
 			"the one stored at backup: the image is corrupt", o->image);
 		r = -EBADMSG;
-	}
+	} else if (v.larger)    /* say it again: the job's note to show */
+		lb_imsg(ctx, "%s is longer than the image: only its first %"
+			PRIu64 " bytes were compared", o->against, v.size);
 out:
 	if (v.dev)
 		lb_dev_close(v.dev);

@@ -30,3 +30,17 @@ if have qemu-img; then
 		pass "info of a qemu-img image says it has no Lifeboat metadata"
 	else fail "info of a qemu-img image says it has no Lifeboat metadata" "$out"; fi
 else skip "info of a qemu-img image" "qemu-img missing"; fi
+
+# A hostile image's text (here the source model) never reaches the
+# terminal as control characters: an ESC in the LBOT model is shown as '?'.
+cp "$T/img.qcow2" "$T/evil.qcow2"
+python3 - "$T/evil.qcow2" <<'PY'
+import sys
+f = open(sys.argv[1], 'r+b'); b = f.read(65536)
+at = b.index(b'LBOT', 72) + 8 + 32          # extension data, model field
+f.seek(at); f.write(b'\x1b[2JEVIL\x07\x00'); f.close()
+PY
+out=$("$LIFEBOAT" info "$T/evil.qcow2" 2>&1)
+if grep -q '^source: *?\[2JEVIL?, ' <<<"$out" && ! grep -q $'\x1b' <<<"$out"; then
+	pass "info shows control characters from an image as '?'"
+else fail "info shows control characters from an image as '?'" "$(grep source <<<"$out" | cat -v)"; fi

@@ -4,7 +4,8 @@
 # SHA-256; an image made by qemu-img (no Lifeboat metadata, so no
 # checksums): every cluster decoded, never "matches its checksum"; with
 # --against on a used-blocks image: the used (stored) bytes match and free
-# space was not compared; on a raw image: the same bytes.
+# space was not compared; on a raw image: the same bytes; against a longer
+# disk: only the image's length was compared; a shorter one differs (7).
 . "$(dirname "$0")/../lib.sh"
 
 head -c 3M /dev/urandom >"$T/src.img"; truncate -s 8M "$T/src.img"
@@ -28,6 +29,14 @@ words "verify of a Lifeboat image names its checksums and SHA-256" \
 words "verify --against of a raw image: the same bytes" \
 	"verify OK" "holds the same bytes as $T/src.img" -- "free space" -- \
 	verify "$T/img.qcow2" --against "$T/src.img"
+cp "$T/src.img" "$T/longer.img"; head -c 1M /dev/urandom >>"$T/longer.img"
+words "verify --against a longer disk says only the image's length was compared" \
+	"verify OK" "longer than the image" "only its first 8388608 bytes were compared" -- "holds the same bytes" -- \
+	verify "$T/img.qcow2" --against "$T/longer.img"
+head -c 7M "$T/src.img" >"$T/shorter.img"
+out=$("$LIFEBOAT" verify "$T/img.qcow2" --against "$T/shorter.img" 2>&1); rc=$?
+[ $rc = 7 ] && [[ $out == *"differ in size"* ]] && pass "verify --against a shorter disk: exit 7, sizes differ" ||
+	fail "verify --against a shorter disk: exit 7, sizes differ" "exit $rc: $out"
 
 if have qemu-img; then
 	qemu-img convert -O qcow2 -c "$T/src.img" "$T/q.qcow2"
