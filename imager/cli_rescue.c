@@ -166,9 +166,13 @@ int cli_rescue_info(const char *image, FILE *f)
 	char *text = NULL;
 	uint64_t bad;
 
-	if (info && lb_image_info(&ctx, image, info) == 0 &&
-	    info->logical_sector >= 512 && info->logical_sector <= 65536)
-		sec = info->logical_sector;     /* LBAs in the source's sectors */
+	int complete = 1;
+
+	if (info && lb_image_info(&ctx, image, info) == 0) {
+		complete = info->complete;
+		if (info->logical_sector >= 512 && info->logical_sector <= 65536)
+			sec = info->logical_sector; /* LBAs in the source's sectors */
+	}
 	free(info);
 	int r = lb_rescue_map_load_text(&ctx, image, &m, &text);
 
@@ -179,6 +183,10 @@ int cli_rescue_info(const char *image, FILE *f)
 	if (r)
 		return 0;       /* no rescue map: not made by a rescue */
 	bad = m.size - lb_rmap_bytes(&m, LB_RM_FINISHED);
+	if (!complete)
+		fprintf(f, "Unfinished rescue: the map below is its last "
+			"checkpoint; `lifeboat rescue SOURCE IMAGE --resume` "
+			"goes on\n");
 	fprintf(f, "Rescue map: %" PRIu64 " bytes rescued, %" PRIu64 " bytes "
 		"unreadable in %zu areas\n", lb_rmap_bytes(&m, LB_RM_FINISHED),
 		bad, m.n - lb_rmap_count(&m, LB_RM_FINISHED));

@@ -83,6 +83,34 @@ int lb_imgw_set_ext(struct lb_imgw *w, uint32_t type, const void *data,
 int lb_imgw_reopen(struct lb_ctx *ctx, const char *image, struct lb_meta *meta,
 		   struct lb_imgw **out);
 
+/* Checkpoint (rescue): writes the checksum directory, L1 and refcounts
+ * after the data so far, then EXTRA_LEN bytes of EXTRA (the rescue map,
+ * 512-byte aligned; named by META rescue_map_offset/length), syncs, and
+ * rewrites the header (META, marked incomplete; data_end = file_size =
+ * the end of EXTRA) to point at them, and syncs again.  IMAGE.part is
+ * then a valid qcow2 (qemu-img check clean) holding exactly what was put
+ * before the call, whatever happens later: tables it points at are never
+ * written again (an L2 group changed later gets a new copy).  From the
+ * first checkpoint on, lb_imgw_abort keeps IMAGE.part.  Single file only
+ * (-ENOTSUP when split).  Each checkpoint leaves its tables and map as
+ * unreferenced space (refcount 0) once the next one is written. */
+int lb_imgw_checkpoint(struct lb_ctx *ctx, struct lb_imgw *w,
+		       struct lb_meta *meta, const void *extra, size_t extra_len);
+
+/* Reopens IMAGE.part as left by lb_imgw_checkpoint (a rescue killed or
+ * stopped): checks it, rebuilds tables and refcounts from it, appends
+ * after its data_end.  *META receives its metadata.  -EBADMSG for a file
+ * that is not such a checkpoint. */
+int lb_imgw_reopen_part(struct lb_ctx *ctx, const char *image,
+			struct lb_meta *meta, struct lb_imgw **out);
+
+/* Where guest cluster IDX is stored now (M; kind LB_CL_ZERO when not
+ * stored) and its stored bytes (M->len, at most CAP) read into BUF, as
+ * written so far (rescue reads a cluster back to add sectors to it). */
+struct lb_cluster_map;
+int lb_imgw_get(struct lb_ctx *ctx, struct lb_imgw *w, uint64_t idx,
+		struct lb_cluster_map *m, void *buf, size_t cap);
+
 /* Abandons the image: closes and removes every .part piece.  Frees W. */
 void lb_imgw_abort(struct lb_imgw *w);
 
@@ -120,7 +148,9 @@ struct lb_imgr {
 
 /* Opens IMAGE (or the first piece of a split set), validates the header,
  * extensions, Lifeboat metadata, split pieces and the L1 table.  Refuses an
- * incomplete image (-EBADMSG, "incomplete") unless ALLOW_INCOMPLETE. */
+ * incomplete image (-EBADMSG, "incomplete") unless ALLOW_INCOMPLETE; with 1
+ * only its header is read, with 2 its tables too (a rescue checkpoint,
+ * lb_imgw_checkpoint). */
 int lb_imgr_open(struct lb_ctx *ctx, const char *image, int allow_incomplete,
 		 struct lb_imgr **out);
 void lb_imgr_close(struct lb_imgr *r);

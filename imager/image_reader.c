@@ -48,6 +48,10 @@ static int read_header(struct lb_ctx *ctx, struct lb_imgr *r,
 	if (e)
 		return e;
 	if (r->has_meta && !(r->meta.flags & LB_META_COMPLETE) &&
+	    !allow_incomplete && r->meta.rescue_map_length)
+		return BAD("%s is incomplete: an unfinished rescue (go on with "
+			   "`lifeboat rescue SOURCE IMAGE --resume`)", r->io.base);
+	if (r->has_meta && !(r->meta.flags & LB_META_COMPLETE) &&
 	    !allow_incomplete)
 		return BAD("%s is incomplete: the backup that wrote it did not "
 			   "finish (no complete marker)", r->io.base);
@@ -152,7 +156,8 @@ int lb_imgr_open(struct lb_ctx *ctx, const char *image, int allow_incomplete,
 	}
 	if ((e = read_header(ctx, r, allow_incomplete)))
 		goto fail;
-	if (r->has_meta && !(r->meta.flags & LB_META_COMPLETE)) {
+	if (r->has_meta && !(r->meta.flags & LB_META_COMPLETE) &&
+	    allow_incomplete != 2) {
 		*out = r;       /* incomplete, allowed: header facts only */
 		return 0;
 	}

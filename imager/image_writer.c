@@ -33,6 +33,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "checksum.h"
 #include "image.h"
@@ -62,6 +65,20 @@ struct lb_imgw {
 	uint32_t ext_type;      /* extra header extension (lb_imgw_set_ext) */
 	uint8_t *ext;
 	size_t ext_len;
+	uint8_t *frozen;        /* per L2 group: the last checkpoint's header
+				 * points at its L2 table and checksum block,
+				 * so they are copied, not rewritten (NULL:
+				 * no checkpoint yet) */
+	/* Checkpoints only: whole host clusters that nothing references any
+	 * more (old L2 copies, checksum blocks, replaced uncompressed data)
+	 * become reusable once the next checkpoint no longer points at them:
+	 * pend -> fre at each checkpoint.  The tables and map of a
+	 * checkpoint go to one of two areas, used in turn. */
+	uint64_t *pend, *fre;
+	size_t npend, nfre, cpend, cfre;
+	uint64_t area_off[2], area_len[2];      /* bytes */
+	int area_cur;
+	uint64_t rc_cover;      /* refcounts cover at least this many clusters */
 };
 
 uint64_t lb_imgw_bytes(const struct lb_imgw *w)
@@ -143,6 +160,30 @@ static uint64_t alloc_cluster(struct lb_imgw *w)
 	return off;
 }
 
+/* A single host cluster: a reusable one (checkpoints), else at the tail. */
+static uint64_t alloc_one(struct lb_imgw *w)
+{
+	return w->nfre ? w->fre[--w->nfre] : alloc_cluster(w);
+}
+
+/* OFF, a whole host cluster nothing references now, becomes reusable
+ * after the next checkpoint (which no longer points at it). */
+static int pend_free(struct lb_imgw *w, uint64_t off)
+{
+	if (!w->frozen || !off)
+		return 0;
+	if (w->npend == w->cpend) {
+		size_t n = w->cpend ? 2 * w->cpend : 64;
+		uint64_t *v = realloc(w->pend, n * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		w->pend = v;
+		w->cpend = n;
+	}
+	w->pend[w->npend++] = off;
+	return 0;
+}
+
 /* LEN bytes for a compressed cluster: in the gap if it fits, else the tail. */
 static uint64_t alloc_bytes(struct lb_imgw *w, uint64_t len)
 {
@@ -186,8 +227,20 @@ static int flush_group(struct lb_ctx *ctx, struct lb_imgw *w)
 		used = w->l2[i] != 0;
 	if (!used && !w->l1[g])
 		return w->dirty = 0;
+	if (w->frozen && w->frozen[g] && w->l1[g]) {
+		/* copy on write: the checkpoint on disk still uses the old
+		 * table; it stops counting once the next one is written */
+		if ((r = rc_add(w, w->l1[g] & QCOW2_OFFSET_MASK, w->cs, -1)) ||
+		    (r = pend_free(w, w->l1[g] & QCOW2_OFFSET_MASK)) ||
+		    (r = pend_free(w, w->ckdir[2 * g])))
+			return r;
+		w->l1[g] = 0;
+		w->ckdir[2 * g] = 0;
+	}
+	if (w->frozen)
+		w->frozen[g] = 0;
 	if (!w->l1[g]) {
-		w->l1[g] = alloc_cluster(w) | QCOW2_OFLAG_COPIED;
+		w->l1[g] = alloc_one(w) | QCOW2_OFLAG_COPIED;
 		if ((r = rc_add(w, w->l1[g] & QCOW2_OFFSET_MASK, w->cs, 1)))
 			return r;
 	}
@@ -195,7 +248,7 @@ static int flush_group(struct lb_ctx *ctx, struct lb_imgw *w)
 	if ((r = wr(ctx, w, w->tmp, w->cs, w->l1[g] & QCOW2_OFFSET_MASK)))
 		return r;
 	if (!w->ckdir[2 * g])
-		w->ckdir[2 * g] = alloc_cluster(w);
+		w->ckdir[2 * g] = alloc_one(w);
 	put_be_table(w->tmp, w->ck, w->l2e);
 	w->ckdir[2 * g + 1] = lb_xxh3(w->tmp, w->cs);
 	w->dirty = 0;
@@ -239,7 +292,8 @@ static int release(struct lb_imgw *w, uint64_t e)
 		qcow2_compressed_range(w->cb, e, &off, &len);
 		return rc_add(w, off, len, -1);
 	}
-	return rc_add(w, e & QCOW2_OFFSET_MASK, w->cs, -1);
+	off = e & QCOW2_OFFSET_MASK;
+	return rc_add(w, off, w->cs, -1) ?: pend_free(w, off);
 }
 
 int lb_imgw_put(struct lb_ctx *ctx, struct lb_imgw *w, uint64_t idx,
@@ -258,7 +312,7 @@ int lb_imgw_put(struct lb_ctx *ctx, struct lb_imgw *w, uint64_t idx,
 	if ((r = load_group(ctx, w, idx / w->l2e)) || (r = release(w, w->l2[i])))
 		return r;
 	if (kind == LB_CL_RAW) {
-		off = alloc_cluster(w);
+		off = alloc_one(w);
 		e = off | QCOW2_OFLAG_COPIED;
 		len = w->cs;
 	} else if (kind == LB_CL_COMPRESSED) {
@@ -310,6 +364,7 @@ static void writer_free(struct lb_imgw *w)
 	lb_pieces_close(&w->io);
 	free(w->l1); free(w->ckdir); free(w->l2); free(w->ck);
 	free(w->rc); free(w->st); free(w->tmp); free(w->ext);
+	free(w->frozen); free(w->pend); free(w->fre);
 	free(w);
 }
 
@@ -489,6 +544,8 @@ static int write_refcounts(struct lb_ctx *ctx, struct lb_imgw *w,
 	alloc_cluster(w);               /* align the tail, then give it back */
 	w->tail -= w->cs;
 	h = w->tail / w->cs;
+	if (h < w->rc_cover)
+		h = w->rc_cover;
 	do {
 		prev = nb + rtc;
 		nb = (h + nb + rtc + rbe - 1) / rbe;
@@ -555,4 +612,244 @@ int lb_imgw_finish(struct lb_ctx *ctx, struct lb_imgw *w, struct lb_meta *m)
 out:
 	writer_free(w);
 	return r;
+}
+
+/* ---- Checkpoints (rescue): a valid qcow2 on disk while writing goes on --
+ *
+ * lb_imgw_checkpoint writes the checksum directory, L1, refcounts and
+ * EXTRA (the rescue map) after everything written so far, syncs, then
+ * rewrites the header (incomplete) to point at them and syncs again.  So
+ * the file on disk is always the last checkpoint: what comes after it
+ * (new data, new copies of L2 tables) is unreferenced space, and the
+ * tables the header points at are never written again (copy on write in
+ * flush_group through w->frozen).  The old checkpoint's tables become
+ * unreferenced space too: refcount 0, which qemu-img check accepts. */
+
+static int sync_file(struct lb_ctx *ctx, struct lb_imgw *w)
+{
+	int r = flush_stage(ctx, w);
+
+	if (!r && fdatasync(w->io.fd[0]) < 0) {
+		lb_imsg(ctx, "%s.part: sync failed: %s", w->io.base,
+			strerror(errno));
+		r = -LB_ETARGET;
+	}
+	return r;
+}
+
+static int ckdir_out(struct lb_ctx *ctx, struct lb_imgw *w, struct lb_meta *m)
+{
+	uint64_t n = 2ull * w->l1_size, off = 0;
+	uint8_t *d = malloc(n * 8);
+	int r;
+
+	if (!d)
+		return -ENOMEM;
+	put_be_table(d, w->ckdir, n);
+	m->cksum_dir_hash = lb_xxh3(d, n * 8);
+	free(d);
+	if ((r = write_table(ctx, w, w->ckdir, n, 0, &off)))
+		return r;
+	m->cksum_dir_offset = off;
+	m->cksum_dir_entries = w->l1_size;
+	m->cksum_algo = LB_CKSUM_XXH3_64;
+	return 0;
+}
+
+/* Clusters the tables and map of a checkpoint need, when the refcounts
+ * must cover COVER host clusters besides themselves. */
+static uint64_t area_need(struct lb_imgw *w, uint64_t cover, size_t extra_len,
+			  uint64_t *rcl)
+{
+	uint64_t per = w->cs / 8, rbe = w->cs / 2, nb = 0, rtc = 0, prev;
+	uint64_t fixed = (2ull * w->l1_size + per - 1) / per +
+			 (w->l1_size + per - 1) / per +
+			 (extra_len + w->cs - 1) / w->cs;
+
+	do {
+		prev = nb + rtc;
+		nb = (cover + nb + rtc + rbe - 1) / rbe;
+		rtc = (nb * 8 + w->cs - 1) / w->cs;
+	} while (nb + rtc != prev);
+	*rcl = nb + rtc;
+	return fixed + nb + rtc;
+}
+
+/* Picks the area for this checkpoint (the one the header does not point
+ * at), growing it at the tail when it is too small; moves the tail there
+ * and returns the real tail to go back to. */
+static uint64_t area_enter(struct lb_imgw *w, size_t extra_len)
+{
+	int k = w->area_cur;
+	uint64_t end = (w->tail + w->cs - 1) & ~(w->cs - 1), rcl;
+	uint64_t need = area_need(w, end / w->cs + 4, extra_len, &rcl);
+
+	if (w->area_len[k] < need * w->cs) {
+		/* a new area at the tail, with room to grow */
+		need = area_need(w, end / w->cs + 2 * need + 8, extra_len, &rcl);
+		w->area_off[k] = end;
+		w->area_len[k] = (need + 2) * w->cs;
+	}
+	end = w->tail;
+	if (w->area_off[k] + w->area_len[k] > end)
+		end = w->area_off[k] + w->area_len[k];
+	w->rc_cover = (end + w->cs - 1) / w->cs;
+	w->tail = w->area_off[k];
+	return end;
+}
+
+int lb_imgw_checkpoint(struct lb_ctx *ctx, struct lb_imgw *w, struct lb_meta *m,
+		       const void *extra, size_t extra_len)
+{
+	uint64_t l1_off = 0, rt_off = 0, rc_a, rc_z, l1_len, x, real, end;
+	uint32_t rtc = 0;
+	int r;
+
+	if (w->io.split) {
+		lb_imsg(ctx, "image writer: a split image has no checkpoints");
+		return -ENOTSUP;
+	}
+	if (!w->frozen && !(w->frozen = calloc(w->l1_size, 1)))
+		return -ENOMEM;
+	if ((r = flush_group(ctx, w)))
+		return r;
+	real = area_enter(w, extra_len);
+	end = w->area_off[w->area_cur] + w->area_len[w->area_cur];
+	if ((r = ckdir_out(ctx, w, m)) ||
+	    (r = write_table(ctx, w, w->l1, w->l1_size, 1, &l1_off)))
+		goto out;
+	l1_len = w->tail - l1_off;
+	rc_a = w->tail;
+	if ((r = write_refcounts(ctx, w, &rt_off, &rtc)))
+		goto out;
+	rc_z = w->tail;
+	x = w->tail;
+	if (x + extra_len > end) {      /* area_need is exact: cannot happen */
+		lb_imsg(ctx, "image writer: checkpoint area too small");
+		r = -EIO;
+		goto out;
+	}
+	if (extra_len && (r = wr(ctx, w, extra, extra_len, x)))
+		goto out;
+	w->tail = real;
+	m->rescue_map_offset = extra_len ? x : 0;
+	m->rescue_map_length = extra_len;
+	m->version = LB_META_VERSION;
+	m->flags &= ~LB_META_COMPLETE;
+	m->pieces = 1;
+	m->file_size = m->data_end = w->tail;
+	m->stored_clusters = w->stored;
+	m->zero_clusters = w->nclusters - w->stored;
+	if ((r = sync_file(ctx, w)) ||
+	    (r = write_header(ctx, w, m, l1_off, rt_off, rtc)) ||
+	    (r = sync_file(ctx, w)))
+		goto out;
+	/* the header now points here: what the last one used is free */
+	if ((r = rc_add(w, l1_off, l1_len, -1)) ||
+	    (r = rc_add(w, rc_a, rc_z - rc_a, -1)))
+		goto out;
+	memset(w->frozen, 1, w->l1_size);
+	if (w->nfre + w->npend > w->cfre) {
+		uint64_t *v = realloc(w->fre, (w->nfre + w->npend) * sizeof *v);
+		if (!v) {
+			r = -ENOMEM;
+			goto out;
+		}
+		w->fre = v;
+		w->cfre = w->nfre + w->npend;
+	}
+	if (w->npend)
+		memcpy(w->fre + w->nfre, w->pend, w->npend * sizeof *w->pend);
+	w->nfre += w->npend;
+	w->npend = 0;
+	w->area_cur ^= 1;
+	w->io.keep = 1;         /* from now on the .part holds the user's data */
+out:
+	w->rc_cover = 0;
+	if (w->tail < real)
+		w->tail = real;
+	return r;
+}
+
+int lb_imgw_reopen_part(struct lb_ctx *ctx, const char *image,
+			struct lb_meta *meta, struct lb_imgw **out)
+{
+	struct lb_imgr *r;
+	struct lb_imgw *w = NULL;
+	char part[4200];
+	struct stat st;
+	int e;
+
+	lb_piece_name(part, sizeof part, image, 0, 1);
+	if ((e = lb_imgr_open(ctx, part, 2, &r)) ||
+	    (e = lb_imgr_check_tables(ctx, r, NULL, NULL)))
+		return e;
+	struct lb_imgw_opts o = { .cluster_bits = r->h.cluster_bits, .size = r->data_size,
+				  .compress = r->h.compression_type ? LB_COMPRESS_ZSTD : LB_COMPRESS_ZLIB };
+	if (!r->has_meta || r->io.split || r->meta.pieces > 1 ||
+	    r->io.size < r->cs) {
+		lb_imsg(ctx, "%s: not a checkpointed single-file Lifeboat image", part);
+		e = -EBADMSG;
+	} else if (!(w = calloc(1, sizeof *w)) || (e = writer_alloc(w, &o)) ||
+		   (e = load_from(ctx, w, r)) ||
+		   !(w->frozen = malloc(w->l1_size))) {
+		e = e ? e : -ENOMEM;
+	}
+	if (!e) {
+		/* append at the end of the file: a finished image's tables
+		 * lie after data_end and its header points at them */
+		*meta = r->meta;
+		w->tail = w->st_off = r->io.size;
+		memset(w->frozen, 1, w->l1_size);
+		memset(&w->io, 0, sizeof w->io);
+		snprintf(w->io.base, sizeof w->io.base, "%s", image);
+		w->io.writing = w->io.keep = 1;
+		w->io.fd[0] = open(part, O_RDWR | O_CLOEXEC);
+		if (w->io.fd[0] < 0 || fstat(w->io.fd[0], &st) < 0) {
+			lb_imsg(ctx, "cannot open %s: %s", part, strerror(errno));
+			e = -errno;
+		} else {
+			w->io.n = 1;
+			w->io.size = (uint64_t)st.st_size;
+		}
+	}
+	lb_imgr_close(r);
+	if (e && w)
+		writer_free(w);
+	if (!e)
+		*out = w;
+	return e;
+}
+
+int lb_imgw_get(struct lb_ctx *ctx, struct lb_imgw *w, uint64_t idx,
+		struct lb_cluster_map *m, void *buf, size_t cap)
+{
+	uint64_t e;
+	int r;
+
+	memset(m, 0, sizeof *m);
+	if (idx >= w->nclusters)
+		return -EINVAL;
+	if ((r = load_group(ctx, w, idx / w->l2e)))
+		return r;
+	e = w->l2[idx % w->l2e];
+	if (!e)
+		return 0;
+	if (e & QCOW2_OFLAG_COMPRESSED) {
+		m->kind = LB_CL_COMPRESSED;
+		qcow2_compressed_range(w->cb, e, &m->off, &m->len);
+		if (m->off + m->len > w->tail)  /* the sector range may end past it */
+			m->len = w->tail - m->off;
+	} else {
+		m->kind = LB_CL_RAW;
+		m->off = e & QCOW2_OFFSET_MASK;
+		m->len = w->cs;
+	}
+	m->xxh = w->ck[idx % w->l2e];
+	m->has_xxh = 1;
+	if (m->len > cap)
+		return -EINVAL;
+	if ((r = flush_stage(ctx, w)))
+		return r;
+	return lb_pieces_pread(ctx, &w->io, buf, m->len, m->off);
 }

@@ -2,18 +2,18 @@
  * rescue.h — rescuing a failing disk into a Lifeboat image (issue 6).
  *
  * lb_rescue reads the source like GNU ddrescue (copy with growing skips,
- * trim, scrape, retry; see rescue.c for the state machine), keeps its work
- * in two files beside the image until the end:
- *   IMAGE.rescue-data  a sparse raw copy of the source: rescued bytes at
- *                      their offsets, holes (zeros) everywhere else;
- *   IMAGE.rescue-map   the map, a GNU ddrescue mapfile, replaced
- *                      atomically at every checkpoint;
- * and when the phases are done writes IMAGE (qcow2, through lb_backup and
- * the image writer) with the final map stored in the file and named by the
- * Lifeboat header extension (rescue_image.c).  A crash leaves the work
- * files; `--resume` continues from the last checkpoint without reading
- * again what the map calls finished.  Shared by the CLI (cli_rescue.c)
- * and the TUI (tui/flow_rescue.c).
+ * trim, scrape, retry; see rescue.c for the state machine) and writes what
+ * it reads straight into the qcow2 image, as IMAGE.part (marked
+ * incomplete) until the end (rescue_store.c).  Every few seconds and at
+ * each phase change it checkpoints: the image on disk becomes a valid
+ * qcow2 holding everything read so far plus the map (a GNU ddrescue
+ * mapfile in the file, named by the Lifeboat header extension).  A crash
+ * leaves the last checkpoint; `--resume` reopens IMAGE.part and goes on
+ * without reading again what the map calls finished.  A copy of the map
+ * is kept beside the image as IMAGE.rescue-map while the rescue runs (for
+ * ddrescueview; the image's own copy is the one trusted).  At the end the
+ * image is finished, renamed to IMAGE and the copy removed.  Shared by
+ * the CLI (cli_rescue.c) and the TUI (tui/flow_rescue.c).
  */
 #ifndef LB_RESCUE_H
 #define LB_RESCUE_H
@@ -39,7 +39,7 @@ struct lb_rescue_stats {
 struct lb_rescue_opts {
 	struct lb_span source;
 	const char *image;
-	int resume;             /* continue from IMAGE.rescue-map (or IMAGE) */
+	int resume;             /* continue IMAGE.part (or a finished IMAGE) */
 	const char *import_map; /* start from this ddrescue mapfile, or NULL */
 	int retries;            /* retry passes over bad sectors (default 1) */
 	int reverse;            /* retry passes run backwards */
@@ -61,9 +61,9 @@ struct lb_rescue_opts {
 
 /* Rescues O->source into O->image.  Returns 0 when every phase ran (bad
  * sectors are not an error: lb_rescue_stats.bad says how many bytes),
- * -ECANCELED when cancelled (the work files stay for --resume), -ENODEV
+ * -ECANCELED when cancelled (IMAGE.part stays for --resume), -ENODEV
  * when the source stopped answering (ctx->msg says at which byte; the map
- * is saved), -LB_EREFUSED (exit 3) when IMAGE or its work files exist
+ * is saved), -LB_EREFUSED (exit 3) when IMAGE or IMAGE.part exists
  * and neither resume nor import was asked, -ENOENT when resume was asked
  * and there is nothing to resume, or another negative errno. */
 int lb_rescue(struct lb_ctx *ctx, const struct lb_rescue_opts *o);
@@ -79,15 +79,6 @@ int lb_rescue_map_from_image(struct lb_ctx *ctx, const char *image,
 int lb_rescue_map_load_text(struct lb_ctx *ctx, const char *image,
 			    struct lb_rmap *m, char **text);
 
-/* Writes the final image: IMAGE from DATA (the raw work file) with the map
- * M stored in it, COMMENT (may be NULL) as its comment lines; SRC names
- * the source for the metadata (may be NULL).  Internal to rescue. */
-struct lb_dev;
-int lb_rescue_write_image(struct lb_ctx *ctx, const char *data,
-			  const char *image, const struct lb_rmap *m,
-			  const struct lb_dev *src, enum lb_compress compress,
-			  const char *comment);
-
 /* One file (or filesystem structure) that holds a bad byte. */
 struct lb_bad_file {
 	uint32_t part;          /* partition number, 0: whole disk */
@@ -97,7 +88,7 @@ struct lb_bad_file {
 };
 
 /* Lists the files of every ext2/3/4 filesystem in the raw disk DATA (a
- * rescue work file or any raw image) whose blocks touch a byte that M
+ * sparse raw copy the rescue makes at its end, or any raw image) whose blocks touch a byte that M
  * does not call finished.  *out is malloc'd (free it); returns the count
  * or a negative errno.  Filesystems that cannot be read are skipped, with
  * a line through ctx->log. */

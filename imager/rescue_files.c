@@ -1,6 +1,6 @@
 /*
  * rescue_files.c — after a rescue, which files lost data: for every
- * ext2/3/4 filesystem in the rescued disk (the raw work file, read with
+ * ext2/3/4 filesystem in the rescued disk (a sparse raw copy, read with
  * e2fsprogs' libext2fs through its unix I/O manager and an "offset="
  * option, so partitions need no device node), walk the directory tree
  * from the root and report each inode whose blocks (data and extent/
@@ -162,12 +162,17 @@ static int scan_part(struct lb_ctx *ctx, struct walk *w, const char *data,
 		log_line(ctx, "rescue: partition %u: the NTFS filesystem cannot "
 			 "be read (%s): its files are not listed", p->number,
 			 "damaged boot sector or $MFT");
-	if (!strcmp(p->fs.type, "vfat") && fd >= 0 &&
-	    lb_rescue_fat_files(fd, p->start, p->size, p->number, w->m,
-				&w->out) == -EINVAL)
+	int r = !strcmp(p->fs.type, "vfat") && fd >= 0 ?
+		lb_rescue_fat_files(fd, p->start, p->size, p->number, w->m,
+				    &w->out) : 0;
+	if (r == -EINVAL)
 		log_line(ctx, "rescue: partition %u: the FAT filesystem cannot "
 			 "be read (%s): its files are not listed", p->number,
 			 "damaged boot sector");
+	else if (r == -EUCLEAN)
+		log_line(ctx, "rescue: partition %u: the FAT has %s: the list "
+			 "of damaged files is incomplete", p->number,
+			 "cross-linked or looping cluster chains");
 	return 0;
 }
 

@@ -1,19 +1,31 @@
 /*
  * rescue_int.h — private state shared by the rescue modules: the state
- * machine (rescue.c), source reads, work file and checkpoints
- * (rescue_io.c), and the final image (rescue_image.c).  Not public.
+ * machine (rescue.c), source reads and checkpoints (rescue_io.c), and the
+ * image it writes into (rescue_store.c).  Not public.
  */
 #ifndef LB_RESCUE_INT_H
 #define LB_RESCUE_INT_H
 
 #include "dev.h"
 #include "extmap.h"
+#include "image.h"
+#include "qcow2_codec.h"
 #include "progress.h"
 #include "rescue.h"
 
 #define RS_CHUNK        (64u << 10)     /* bytes per copy read (ddrescue's
 					 * default cluster: 128 sectors) */
 #define RS_SKIP0        (64u << 10)     /* first skip after an error */
+
+#define RS_SLOTS        8               /* cluster buffers (rescue_store.c) */
+
+/* One guest cluster being filled (rescue_store.c). */
+struct rs_slot {
+	uint64_t idx;           /* guest cluster */
+	uint8_t *buf;           /* cluster bytes, NULL: unused */
+	int dirty;              /* changed since stored */
+	uint64_t age;
+};
 
 /* What one read of the source gave. */
 enum rs_read { RS_OK = 0, RS_BAD = 1 };
@@ -24,8 +36,17 @@ struct rs {
 	struct lb_dev *src;
 	int direct;             /* O_DIRECT is on for src->fd */
 	uint32_t sec;           /* logical sector, bytes */
-	int wfd;                /* the work file (raw copy) */
-	char data_path[4200], map_path[4200];
+	struct lb_imgw *w;      /* IMAGE.part (rescue_store.c) */
+	struct lb_meta meta;
+	struct lb_codec codec;
+	int codec_ok;
+	uint8_t *pk;            /* 2 clusters: compressed data */
+	uint64_t cs;            /* cluster size, bytes */
+	struct rs_slot slot[RS_SLOTS];
+	uint64_t clock;
+	char part_path[4200];   /* IMAGE.part */
+	char map_path[4200];    /* IMAGE.rescue-map: a copy of the map after
+				 * each checkpoint, for ddrescueview */
 	struct lb_rmap map;
 	uint8_t *buf;           /* RS_CHUNK bytes, 4096-aligned */
 	struct lb_rescue_stats *st, own_st;
@@ -39,7 +60,7 @@ struct rs {
 	struct lb_rs_reader *reader;    /* rescue_reader.c */
 	unsigned read_timeout_ms;
 	int reader_stuck;       /* a read never came back: leak, don't free */
-	int fresh;              /* a new map: the work file starts empty */
+	int fresh;              /* a new map: a new IMAGE.part */
 };
 
 /* rescue_reader.c: one thread that does the source reads, so that a read
@@ -85,20 +106,33 @@ int lb_rs_open_source(struct rs *s);
  * a negative errno for a source that is gone (-ENODEV) or cancelled. */
 int lb_rs_read(struct rs *s, uint64_t pos, size_t len);
 
-/* Stores the bytes just read at POS in the work file and marks them
+/* Stores the bytes just read at POS in the image and marks them
  * finished in the map. */
 int lb_rs_store(struct rs *s, uint64_t pos, size_t len);
 
 /* Marks [POS, POS+LEN) with status ST (and tells the UI). */
 int lb_rs_mark(struct rs *s, uint64_t pos, uint64_t len, char st);
 
-/* Saves the map after syncing the work file when CKPT_MS have passed
+/* Checkpoints the image and its map when CKPT_MS have passed
  * (or FORCE); reports progress.  Returns 0 or a negative errno
  * (-ECANCELED when the person asked to stop). */
 int lb_rs_tick(struct rs *s, int force);
 
 /* Refreshes s->st from the map. */
 void lb_rs_stats(struct rs *s);
+
+/* rescue_store.c: the image.  open: a new IMAGE.part (REOPEN 0, with a
+ * first checkpoint) or the checkpoint left in it (REOPEN 1).  put: stores
+ * LEN rescued bytes at POS (bytes of the source).  checkpoint: makes the
+ * image on disk hold everything put so far and the map, with COMMENT.
+ * finish: hashes the disk, asks COMMENT for the map's comment (given the
+ * path of a raw copy of the disk, or NULL), finishes and renames the
+ * image.  close: frees; IMAGE.part stays once checkpointed. */
+int lb_rs_img_open(struct rs *s, int reopen);
+int lb_rs_img_put(struct rs *s, const uint8_t *data, uint64_t pos, size_t len);
+int lb_rs_img_checkpoint(struct rs *s, const char *comment);
+int lb_rs_img_finish(struct rs *s, char *(*comment)(struct rs *, const char *));
+void lb_rs_img_close(struct rs *s);
 
 /* rescue.c: runs the phases (the state machine) on an open rescue. */
 int lb_rs_run_steps(struct rs *s);

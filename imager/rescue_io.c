@@ -1,6 +1,6 @@
 /*
  * rescue_io.c — the rescue's contact with the outside: reading the failing
- * source, storing what was read in the work file, and checkpoints.
+ * source, storing what was read in the image, and checkpoints.
  *
  * Reads use O_DIRECT with a 4096-byte-aligned buffer, so the page cache
  * neither hides an error (a cached page from an earlier read) nor widens
@@ -10,9 +10,10 @@
  * filesystem refuses it (tmpfs on old kernels, some FUSE mounts) the
  * rescue goes on with cached reads and says so in the log.
  *
- * A checkpoint (lb_rs_tick) first fdatasyncs the work file and only then
- * replaces the map, so the map never calls finished what is not on disk:
- * a crash at any moment leaves a map that --resume may trust.
+ * Rescued bytes go into the image (rescue_store.c).  A checkpoint
+ * (lb_rs_tick) stores them and the map in the image, synced, before the
+ * header points at them, then replaces the copy of the map beside the
+ * image: a crash at any moment leaves an image --resume may trust.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -175,32 +176,12 @@ int lb_rs_read(struct rs *s, uint64_t pos, size_t len)
 	return r;
 }
 
-static int all_zero(const uint8_t *b, size_t n)
-{
-	return n == 0 || (b[0] == 0 && memcmp(b, b + 1, n - 1) == 0);
-}
-
 static int store_at(struct rs *s, const uint8_t *data, uint64_t pos,
 		    size_t len)
 {
-	size_t done = 0;
+	int r = lb_rs_img_put(s, data, pos, len);
 
-	/* zeros stay holes: the work file is sparse and reads them as zeros */
-	while (!all_zero(data, len) && done < len) {
-		ssize_t w = pwrite(s->wfd, data + done, len - done,
-				   (off_t)(pos + done));
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			int e = w < 0 ? errno : ENOSPC;
-			snprintf(s->ctx->msg, sizeof s->ctx->msg, "%.300s: "
-				 "cannot write at byte %" PRIu64 ": %s", s->data_path,
-				 pos + done, strerror(e));
-			return -LB_ETARGET;
-		}
-		done += (size_t)w;
-	}
-	return lb_rs_mark(s, pos, len, LB_RM_FINISHED);
+	return r ? r : lb_rs_mark(s, pos, len, LB_RM_FINISHED);
 }
 
 int lb_rs_store(struct rs *s, uint64_t pos, size_t len)
@@ -222,7 +203,7 @@ static int one_piece(struct rs *s, uint64_t a, uint64_t z, char fail_st)
 }
 
 /* Applies the results of a batch (pieces in the order read) to the map
- * and the work file; good neighbours are stored with one write.  Returns
+ * and the image; good neighbours are stored with one write.  Returns
  * RS_BAD when the last piece failed, RS_OK, or a negative errno; *DONE is
  * the number of pieces applied (fewer when O_DIRECT turned out to be
  * refused: those are read again). */
@@ -336,20 +317,19 @@ void lb_rs_stats(struct rs *s)
 	t->sector = s->sec;
 }
 
+/* The image first (the map in it calls finished only what is stored),
+ * then the copy of the map beside it. */
 static int checkpoint(struct rs *s)
 {
 	char note[160];
 	int r;
 
-	if (fdatasync(s->wfd) < 0) {
-		snprintf(s->ctx->msg, sizeof s->ctx->msg, "%.300s: sync failed: %s",
-			 s->data_path, strerror(errno));
-		return -LB_ETARGET;
-	}
 	s->map.cur_pos = s->st->pos;
 	s->map.pass = s->st->pass > 0 ? s->st->pass : 1;
 	snprintf(note, sizeof note, "Source: %.120s\nPhase: %s, pass %d",
 		 s->o->source.path, lb_phase_name(s->st->phase), s->map.pass);
+	if ((r = lb_rs_img_checkpoint(s, note)))
+		return r == -ENOSPC ? r : -LB_ETARGET;
 	if ((r = lb_rmap_save(&s->map, s->map_path, note)) < 0) {
 		snprintf(s->ctx->msg, sizeof s->ctx->msg, "%.300s: cannot save "
 			 "the map: %s", s->map_path, strerror(-r));

@@ -3,14 +3,16 @@
  * machine of rescue.c, and turns the result into the image.
  *
  * Where a rescue starts from, in this order:
- *   1. IMAGE.rescue-map and IMAGE.rescue-data exist: an interrupted
- *      rescue; only with --resume (or --import-map, which replaces the
- *      map), its map is loaded and the work file reused;
- *   2. IMAGE exists (a finished rescue): only with --resume; its map is
- *      read from the image and its data written back into a new work
- *      file, so more passes can try the bad areas again;
- *   3. neither: a new map, all non-tried (or an imported ddrescue map,
- *      whose finished blocks are read again since their data is not here).
+ *   1. IMAGE.part exists: an interrupted rescue; only with --resume its
+ *      last checkpoint is reopened (lb_imgw_reopen_part) with the map
+ *      stored in it (--import-map replaces that map); without --resume,
+ *      --import-map starts a new IMAGE.part;
+ *   2. IMAGE exists (a finished rescue): only with --resume; it is
+ *      renamed back to IMAGE.part and reopened the same way, so more
+ *      passes can try the bad areas again;
+ *   3. neither: a new IMAGE.part and map, all non-tried (or an imported
+ *      ddrescue map, whose finished blocks are read again since their
+ *      data is not here).
  * The source's sysfs timeouts are lowered for the reads and restored
  * before returning, whatever happened.
  */
@@ -48,26 +50,35 @@ static int load_map(struct rs *s, const char *path)
 	return r == -EBADMSG ? -LB_EBADIMAGE : r;
 }
 
-/* Case 2: a finished image gives back its map and its data. */
-static int from_image(struct rs *s)
+/* The map stored in the image at PATH, for a source of our size. */
+static int map_of(struct rs *s, const char *path)
 {
-	struct lb_restore_opts ro = { .image = s->o->image, .confirmed = 1,
-				      .target = { .path = s->data_path } };
-	struct lb_ctx rctx = { .cancel = 0 };
-	int r;
+	int r = lb_rescue_map_from_image(s->ctx, path, &s->map);
 
-	if ((r = lb_rescue_map_from_image(s->ctx, s->o->image, &s->map)))
-		return r;
+	if (r)
+		return r == -EBADMSG ? -LB_EBADIMAGE : r;
 	if (s->map.size != s->src->size) {
 		lb_rmap_free(&s->map);
 		return refuse(s, -LB_EREFUSED, "%s holds the rescue of a "
-			      "source of another size", s->o->image);
+			      "source of another size", path);
 	}
-	if ((r = lb_restore(&rctx, &ro))) {
-		snprintf(s->ctx->msg, sizeof s->ctx->msg, "%s", rctx.msg);
-		lb_rmap_free(&s->map);
+	return 0;
+}
+
+/* Case 2: a finished image becomes IMAGE.part again, to be reopened. */
+static int unfinish(struct rs *s)
+{
+	int r;
+
+	if ((r = map_of(s, s->o->image)))
+		return r;
+	if (rename(s->o->image, s->part_path) < 0) {
+		snprintf(s->ctx->msg, sizeof s->ctx->msg, "cannot rename %.200s "
+			 "to %.200s: %s", s->o->image, s->part_path,
+			 strerror(errno));
+		return -LB_ETARGET;
 	}
-	return r;
+	return 0;
 }
 
 /* An imported map without --resume: its finished blocks are not in this
@@ -94,49 +105,42 @@ static void forget_finished(struct lb_rmap *m)
 static int prepare_map(struct rs *s)
 {
 	const struct lb_rescue_opts *o = s->o;
-	int work = exists(s->map_path) && exists(s->data_path), r;
+	int work = exists(s->part_path), r;
 
 	if (work && !o->resume && !o->import_map)
 		return refuse(s, -LB_EREFUSED, "an interrupted rescue into %s "
-			      "exists (IMAGE.rescue-map): go on with --resume",
+			      "exists (IMAGE.part): go on with --resume",
 			      o->image);
 	if (!work && exists(o->image) && !o->resume)
 		return refuse(s, -LB_EREFUSED, "%s exists; --resume tries its bad "
 			      "areas again", o->image);
 	if (!work && !exists(o->image) && o->resume)
 		return refuse(s, -ENOENT, "nothing to resume: neither %s nor "
-			      "its rescue map exists", o->image);
-	if (o->import_map) {
+			      "its interrupted rescue (IMAGE.part) exists",
+			      o->image);
+	if (!o->resume) {
+		s->fresh = 1;
+		if (!o->import_map)
+			return lb_rmap_init(&s->map, s->src->size);
 		if ((r = load_map(s, o->import_map)))
 			return r;
-		if (!o->resume) {
-			forget_finished(&s->map);
-			s->fresh = 1;
-		}
+		forget_finished(&s->map);
 		return 0;
 	}
-	if (work)
-		return load_map(s, s->map_path);
-	if (o->resume)
-		return from_image(s);
-	s->fresh = 1;
-	return lb_rmap_init(&s->map, s->src->size);
-}
-
-static int open_work(struct rs *s)
-{
-	struct stat st;
-
-	/* a new map trusts nothing in an old work file: start it empty */
-	s->wfd = open(s->data_path, O_RDWR | O_CREAT | O_CLOEXEC |
-		      (s->fresh ? O_TRUNC : 0), 0644);
-	if (s->wfd < 0 || fstat(s->wfd, &st) < 0 ||
-	    ((uint64_t)st.st_size != s->map.size &&
-	     ftruncate(s->wfd, (off_t)s->map.size) < 0)) {
-		snprintf(s->ctx->msg, sizeof s->ctx->msg, "%.300s: cannot "
-			 "create the rescue work file: %s", s->data_path,
-			 strerror(errno));
-		return -LB_ETARGET;
+	if (!work && (r = unfinish(s)))
+		return r;
+	r = map_of(s, s->part_path);
+	if (r == -ENOENT && work) {
+		/* killed before its first checkpoint: it holds nothing */
+		s->fresh = 1;
+		return o->import_map ? load_map(s, o->import_map) :
+		       lb_rmap_init(&s->map, s->src->size);
+	}
+	if (r)
+		return r;
+	if (o->import_map) {            /* replaces the map stored */
+		lb_rmap_free(&s->map);
+		return load_map(s, o->import_map);
 	}
 	return 0;
 }
@@ -163,15 +167,14 @@ static int setup(struct rs *s)
 		return r;
 	if ((r = prepare_map(s)))
 		return r;
-	return open_work(s);
+	return lb_rs_img_open(s, !s->fresh);
 }
 
 static void teardown(struct rs *s)
 {
 	int stuck = lb_rs_reader_stop(s->reader);
 
-	if (s->wfd >= 0)
-		close(s->wfd);
+	lb_rs_img_close(s);
 	if (!stuck) {           /* else the stuck reader still uses them */
 		lb_dev_close(s->src);
 		free(s->buf);
@@ -183,7 +186,7 @@ static void teardown(struct rs *s)
 /* The comment stored with the map: source, counts, and one line
  * "bad file: [partition N, fstype] PATH (B bytes unreadable)" per file
  * that touches a byte not rescued. */
-static char *final_comment(struct rs *s)
+static char *final_comment(struct rs *s, const char *raw)
 {
 	struct lb_bad_file *v = NULL;
 	char *text = NULL;
@@ -195,8 +198,8 @@ static char *final_comment(struct rs *s)
 		return NULL;
 	fprintf(f, "Rescue of %s by Lifeboat %s\n", s->o->source.path,
 		LB_VERSION);
-	if (s->st->finished < s->map.size)
-		n = lb_rescue_bad_files(s->ctx, s->data_path, &s->map, &v);
+	if (raw && s->st->finished < s->map.size)
+		n = lb_rescue_bad_files(s->ctx, raw, &s->map, &v);
 	for (int i = 0; i < n; i++)
 		fprintf(f, "bad file: [partition %u, %s] %s (%" PRIu64 " bytes "
 			"unreadable)\n", v[i].part, v[i].fstype, v[i].path,
@@ -208,20 +211,11 @@ static char *final_comment(struct rs *s)
 
 static int finish(struct rs *s)
 {
-	char *comment;
 	int r;
 
 	lb_rs_stats(s);
-	close(s->wfd);
-	s->wfd = -1;
-	comment = final_comment(s);
-	r = lb_rescue_write_image(s->ctx, s->data_path, s->o->image, &s->map,
-				  s->src, s->o->compress, comment);
-	free(comment);
-	if (!r) {
-		unlink(s->data_path);
+	if (!(r = lb_rs_img_finish(s, final_comment)))
 		unlink(s->map_path);
-	}
 	return r;
 }
 
@@ -239,13 +233,13 @@ static void show_map(struct rs *s)
 
 int lb_rescue(struct lb_ctx *ctx, const struct lb_rescue_opts *o)
 {
-	struct rs s = { .ctx = ctx, .o = o, .wfd = -1 };
+	struct rs s = { .ctx = ctx, .o = o };
 	struct lb_sysfs_saved saved = { .dir = "" };
 	char sysfs_path[4200];
 	int r;
 
 	ctx->msg[0] = 0;
-	/* Rule 1: the work files and image must not land on the source. */
+	/* Rule 1: the image must not land on the source. */
 	if ((r = lb_check_image_dest(ctx, o->source.path, o->image)) < 0)
 		return r;
 	s.st = o->stats ? o->stats : &s.own_st;
@@ -255,7 +249,7 @@ int lb_rescue(struct lb_ctx *ctx, const struct lb_rescue_opts *o)
 	s.ckpt_ms = o->checkpoint_ms ? o->checkpoint_ms : 3000;
 	s.read_timeout_ms = o->read_timeout_ms ? o->read_timeout_ms : 60000;
 	lb_extmap_init(&s.used);
-	snprintf(s.data_path, sizeof s.data_path, "%s.rescue-data", o->image);
+	snprintf(s.part_path, sizeof s.part_path, "%s.part", o->image);
 	snprintf(s.map_path, sizeof s.map_path, "%s.rescue-map", o->image);
 	snprintf(sysfs_path, sizeof sysfs_path, "%s.rescue-sysfs", o->image);
 	if (!o->keep_timeouts)  /* originals kept beside the map (kill -9) */
@@ -269,7 +263,7 @@ int lb_rescue(struct lb_ctx *ctx, const struct lb_rescue_opts *o)
 		r = lb_rs_run_steps(&s);
 		if (!r)
 			r = finish(&s);
-		else if (s.wfd >= 0 && r != -LB_ETARGET)
+		else if (s.w && r != -LB_ETARGET)
 			lb_rs_tick(&s, 1);      /* the last good checkpoint */
 		if (o->live_map)
 			*o->live_map = NULL;

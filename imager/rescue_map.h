@@ -9,7 +9,7 @@
  * resumed rescue knows where it was.  rescue.c changes it as reads succeed
  * or fail; rescue_map.c keeps it merged (no two neighbours share a status)
  * and reads and writes it as a ddrescue mapfile, which is also how it is
- * checkpointed on disk and stored in the image (rescue_image.c), so
+ * stored in the image at each checkpoint (rescue_store.c), so
  * `ddrescuelog` and ddrescueview read every copy of it.
  *
  * Positions and sizes are bytes of the source (of the span rescued: a

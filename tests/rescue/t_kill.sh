@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# tests/rescue/t_kill.sh — the rescue writes straight into IMAGE.part and
+# checkpoints it (imager/rescue_store.c, lb_imgw_checkpoint): kill -9 at
+# random moments, and after every kill IMAGE.part must pass qemu-img check,
+# and every byte its stored map calls finished ('+') must be in the image
+# and equal the source.  Each round goes on with --resume; the last one
+# runs to the end and must give the same image as an uninterrupted rescue:
+# every readable byte, exactly the injected bad sectors.  No root needed
+# (the test-only fault backend, as t_fault.sh).
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/rescue_lib.sh"
+
+have qemu-img || { skip "kill -9 at random points" "qemu-img not installed"; exit 0; }
+have sfdisk || { skip "kill -9 at random points" "sfdisk not installed"; exit 0; }
+
+SECTORS=32768                   # 16 MiB
+BAD="0:1 100:1 3000:2048 14328:16 20000:100 32767:1"
+for k in $(seq 0 9); do BAD="$BAD $((7000 + k * 37)):1"; done
+mkdisk "$T/disk.img" $SECTORS
+badmap "$T/bad.map" "$BAD"
+expected "$T/disk.img" "$T/expected.raw" "$BAD"
+export LIFEBOAT_FAULT_MAP=$T/bad.map
+img=$T/k.qcow2
+
+# be64 FILE OFFSET: the big-endian 64-bit number at OFFSET.
+be64() { echo $((16#$(od -An -tx1 -N8 -j "$2" "$1" | tr -d ' \n'))); }
+
+# stored_map PART OUT: the map the checkpoint stored in the image (LBOT
+# extension at byte 120: rescue_map_offset at +288, length at +296).
+stored_map() {
+	local off len
+	off=$(be64 "$1" $((120 + 288)))
+	len=$(be64 "$1" $((120 + 296)))
+	[ "$len" -gt 0 ] && tail -c +$((off + 1)) "$1" | head -c "$len" >"$2"
+}
+
+# finished_match RAW MAP: every '+' block of MAP is equal in RAW and the disk.
+finished_match() {
+	local p s st n=0
+	while read -r p s st _; do
+		[ "$st" = + ] || continue
+		cmp -s -i $((p)):$((p)) -n $((s)) "$1" "$T/disk.img" || return 1
+		n=$((n + s))
+	done < <(grep -v '^#' "$2" | sed 1d)
+	echo $n
+}
+
+kills=0 checked=0 bad_check="" bad_data="" seen=0 resume=""
+for round in 1 2 3 4 5 6; do
+	LIFEBOAT_FAULT_DELAY_MS=1 "$LIFEBOAT" rescue "fault:$T/disk.img" "$img" \
+		$resume --checkpoint-ms 30 >"$T/r$round.out" 2>&1 &
+	pid=$!
+	sleep "0.$((RANDOM % 6 + 1))"
+	kill -9 $pid 2>/dev/null && kills=$((kills + 1))
+	wait $pid 2>/dev/null
+	resume=--resume
+	[ -e "$img" ] && break          # finished before the kill
+	[ -f "$img.part" ] || continue
+	stored_map "$img.part" "$T/s.map" || continue    # before 1st checkpoint
+	checked=$((checked + 1))
+	qemu-img check "$img.part" >"$T/check$round.txt" 2>&1 ||
+		bad_check="$bad_check round $round: $(tail -2 "$T/check$round.txt" | tr '\n' ' ')"
+	raw_of "$img.part" "$T/part.raw" 2>/dev/null
+	if n=$(finished_match "$T/part.raw" "$T/s.map"); then
+		[ "$n" -gt "$seen" ] && seen=$n
+	else
+		bad_data="$bad_data round $round"
+	fi
+done
+if [ $checked -gt 0 ] && [ -z "$bad_check" ]; then
+	pass "after each of $checked kills IMAGE.part passes qemu-img check"
+else
+	fail "after each kill IMAGE.part passes qemu-img check" "checked $checked;$bad_check"
+fi
+if [ $checked -gt 0 ] && [ -z "$bad_data" ] && [ "$seen" -gt 0 ]; then
+	pass "the stored map calls finished only bytes that are in the image"
+else
+	fail "the stored map calls finished only bytes that are in the image" \
+		"checked $checked, finished bytes seen $seen;$bad_data"
+fi
+"$LIFEBOAT" info "$img.part" >"$T/info.txt" 2>&1
+"$LIFEBOAT" verify "$img.part" >"$T/verify.txt" 2>&1
+vrc=$?
+if [ ! -f "$img.part" ] || { grep -q "Unfinished rescue" "$T/info.txt" &&
+   [ $vrc = 6 ] && grep -q "unfinished rescue" "$T/verify.txt"; }; then
+	pass "info and verify call IMAGE.part an unfinished rescue"
+else
+	fail "info and verify call IMAGE.part an unfinished rescue" \
+		"verify exit $vrc: $(tail -1 "$T/verify.txt")"
+fi
+
+[ -e "$img" ] || "$LIFEBOAT" rescue "fault:$T/disk.img" "$img" $resume \
+	--export-map "$T/k.map" >"$T/end.out" 2>&1
+rc=$?
+[ $rc = 0 ] && [ -f "$img" ] && [ ! -e "$img.part" ] &&
+	pass "--resume after $kills kills finishes the image" ||
+	fail "--resume after $kills kills finishes the image" "exit $rc: $(tail -3 "$T/end.out")"
+check "the finished image passes qemu-img check" qemu-img check "$img"
+raw_of "$img" "$T/k.raw"
+same_bytes "every readable byte recovered, bad sectors read as zeros" \
+	"$T/k.raw" "$T/expected.raw"
+"$LIFEBOAT" rescue "fault:$T/disk.img" "$img" --export-map "$T/k.map" >/dev/null 2>&1
+[ "$(bad_sectors "$T/k.map")" = "$(ranges_of "$BAD")" ] &&
+	pass "exactly the injected sectors are marked bad after the kills" ||
+	fail "exactly the injected sectors are marked bad after the kills" \
+		"map: $(bad_sectors "$T/k.map" | tr '\n' ' ')"
+check "lifeboat verify accepts the finished image" "$LIFEBOAT" verify "$img"
