@@ -11,7 +11,11 @@
  *
  * Bounded: every chain walk stops after the number of clusters in the
  * volume (so a loop cannot spin), at most DEPTH_MAX levels and ENTRIES_MAX
- * directory entries in all.  Names: the long name when its entries are
+ * directory entries in all, and all walks together take at most
+ * STEPS_PER_CLUSTER steps per cluster of the volume (plus STEPS_EXTRA): a
+ * sound FAT puts each cluster in one chain, so only cross-linked or looping
+ * chains shared by many entries reach it (-EUCLEAN) — without it, a
+ * million entries on one looping chain would take hours.  Names: the long name when its entries are
  * intact (UTF-16 to UTF-8, BMP only), else the 8.3 short name.
  */
 #include <errno.h>
@@ -25,6 +29,8 @@
 #define FAT_MAX (64u << 20)
 #define DEPTH_MAX 32
 #define ENTRIES_MAX (1u << 20)
+#define STEPS_PER_CLUSTER 4     /* file chains once, directories twice */
+#define STEPS_EXTRA (1u << 20)
 
 struct fat {
 	int fd;
@@ -38,8 +44,20 @@ struct fat {
 	struct lb_bad_list *out;
 	uint32_t part;
 	size_t entries;
+	uint64_t steps;         /* chain steps taken by all walks */
 	int err;
 };
+
+/* Counts one chain step; 0 (and -EUCLEAN) once all walks together took
+ * more steps than a sound FAT can need. */
+static int step(struct fat *f)
+{
+	if (++f->steps <= (uint64_t)f->nclusters * STEPS_PER_CLUSTER + STEPS_EXTRA)
+		return 1;
+	if (!f->err)
+		f->err = -EUCLEAN;      /* cross-linked or looping chains */
+	return 0;
+}
 
 static uint32_t le16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
 static uint32_t le32(const uint8_t *p) { return le16(p) | le16(p + 2) << 16; }
@@ -117,12 +135,12 @@ static int parse_bpb(struct fat *f, uint64_t len)
 
 /* Unfinished bytes of the chain from FIRST, and bytes missing because
  * the chain ends before SIZE (0: a directory, whole chain). */
-static uint64_t chain_bad(const struct fat *f, uint32_t first, uint64_t size)
+static uint64_t chain_bad(struct fat *f, uint32_t first, uint64_t size)
 {
 	uint64_t bad = 0, have = 0;
 	uint32_t c = first;
 
-	for (uint32_t k = 0; valid(f, c) && k < f->nclusters; k++) {
+	for (uint32_t k = 0; valid(f, c) && k < f->nclusters && step(f); k++) {
 		if (size && have >= size)
 			break;
 		bad += lb_rmap_unfinished(f->m, f->base + cluster_off(f, c), f->cs);
@@ -196,8 +214,8 @@ static int entry(struct fat *f, const uint8_t *e, struct lfn *l,
 	uint32_t first;
 	uint64_t bad;
 
-	if (e[0] == 0)
-		return 1;                       /* end of directory */
+	if (e[0] == 0 || f->err)
+		return 1;                       /* end of directory, or given up */
 	if (++f->entries > ENTRIES_MAX)
 		return 1;
 	if (e[0] == 0xe5 || (e[11] & 0x08 && e[11] != 0x0f)) {
@@ -249,7 +267,8 @@ static void walk_dir(struct fat *f, uint32_t clus, const char *path, int depth)
 		dir_span(f, f->root_off, f->root_len, &l, path, depth);
 		return;
 	}
-	for (uint32_t k = 0; valid(f, c) && k < f->nclusters; k++) {
+	for (uint32_t k = 0; valid(f, c) && k < f->nclusters && step(f) &&
+	     !f->err; k++) {
 		if (dir_span(f, cluster_off(f, c), f->cs, &l, path, depth))
 			break;
 		c = next(f, c);
