@@ -3,8 +3,8 @@
  * its name, then lb_rescue() (imager/rescue.h: ddrescue-style passes,
  * readable areas first) behind the progress screen, which adds how much is
  * unreadable so far and when a read last worked.  An interrupted rescue
- * with the same name is offered to be continued (the engine keeps its
- * work files IMAGE.rescue-data and IMAGE.rescue-map until the end).
+ * with the same name is offered to be continued (the engine writes
+ * IMAGE.part, with a copy of its map in IMAGE.rescue-map, until the end).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +70,7 @@ static void result(const struct tui_job *j, const char *image)
 			 "healthy disk (R) and stop using the failing one.");
 	} else {
 		snprintf(l[n++], 700, "%s", j->msg);
-		snprintf(l[n++], 700, "%s", exists(image, ".rescue-map") ?
+		snprintf(l[n++], 700, "%s", exists(image, ".part") ?
 			 "The work done so far is kept. Choose Rescue again with "
 			 "the same folder and name to continue where it stopped."
 			 : "No image was made.");
@@ -88,7 +88,7 @@ static void result(const struct tui_job *j, const char *image)
 static int may_start(const char *image, int *resume)
 {
 	*resume = 0;
-	if (exists(image, ".rescue-map") || exists(image, ".rescue-data")) {
+	if (exists(image, ".rescue-map") || exists(image, ".part")) {
 		*resume = tui_ask("Continue?", "An interrupted rescue into this "
 				  "image was found. Continue it where it stopped?"
 				  " (No: choose another name.)");
