@@ -64,6 +64,7 @@ int lb_rescue_map_load_text(struct lb_ctx *ctx, const char *image,
 	struct lb_meta meta;
 	char *text = NULL;
 	struct stat st;
+	uint64_t size;
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		r = -errno;
@@ -99,7 +100,11 @@ int lb_rescue_map_load_text(struct lb_ctx *ctx, const char *image,
 			 "map at byte %" PRIu64, image, meta.rescue_map_offset);
 		goto out;
 	}
-	r = lb_rmap_parse(text, meta.rescue_map_length, h.size, m, ctx->msg,
+	/* the header's size is the source's rounded up to 512 bytes; the
+	 * map covers the source itself (LBOT source_size) */
+	size = meta.source_size <= h.size && meta.source_size + 512 > h.size ?
+	       meta.source_size : h.size;
+	r = lb_rmap_parse(text, meta.rescue_map_length, size, m, ctx->msg,
 			  sizeof ctx->msg);
 	if (!r && textp) {
 		char *t = realloc(text, meta.rescue_map_length + 1);

@@ -105,3 +105,31 @@ same_bytes "every readable byte recovered, bad sectors read as zeros" \
 	fail "exactly the injected sectors are marked bad after the kills" \
 		"map: $(bad_sectors "$T/k.map" | tr '\n' ' ')"
 check "lifeboat verify accepts the finished image" "$LIFEBOAT" verify "$img"
+
+# A source whose size is not a multiple of 512 (qcow2 rounds its size up;
+# the map covers the source itself): killed, resumed, finished, resumed.
+head -c 1000001 /dev/urandom >"$T/odd.img"
+printf '0 ? 1\n0x%x 0x200 -\n' $((600 * 512)) >"$T/odd.map"
+LIFEBOAT_FAULT_MAP=$T/odd.map LIFEBOAT_FAULT_DELAY_MS=2 "$LIFEBOAT" rescue \
+	"fault:$T/odd.img" "$T/odd.qcow2" --checkpoint-ms 10 >/dev/null 2>&1 &
+pid=$!
+sleep 0.2
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+resume=
+[ -e "$T/odd.qcow2.part" ] && resume=--resume
+LIFEBOAT_FAULT_MAP=$T/odd.map "$LIFEBOAT" rescue "fault:$T/odd.img" \
+	"$T/odd.qcow2" $resume >"$T/odd1.out" 2>&1
+rc1=$?
+LIFEBOAT_FAULT_MAP=$T/odd.map "$LIFEBOAT" rescue "fault:$T/odd.img" \
+	"$T/odd.qcow2" --resume >"$T/odd2.out" 2>&1
+rc2=$?
+cp "$T/odd.img" "$T/odd.want"
+dd if=/dev/zero of="$T/odd.want" bs=512 seek=600 count=1 conv=notrunc status=none
+raw_of "$T/odd.qcow2" "$T/odd.raw" 2>/dev/null
+if [ $rc1 = 0 ] && [ $rc2 = 0 ] && cmp -s -n 1000001 "$T/odd.raw" "$T/odd.want" &&
+   grep -q "512 bytes unreadable" "$T/odd2.out"; then
+	pass "an odd-sized source is resumed after a kill and after the end"
+else
+	fail "an odd-sized source is resumed after a kill and after the end" \
+		"exit $rc1/$rc2: $(tail -1 "$T/odd2.out")"
+fi
