@@ -158,3 +158,72 @@ int lb_dev_block_discard(struct lb_dev *d, uint64_t off, uint64_t len)
 		return -EOPNOTSUPP;
 	return ioctl(d->fd, BLKDISCARD, range) < 0 ? -errno : 0;
 }
+
+/* ---- Loop devices over a byte range ------------------------------------- */
+
+#include <linux/loop.h>
+
+/* Binds a free loop device to FD; a race with another process taking the
+ * same device gives EBUSY, so try again a bounded number of times. */
+static int loop_bind(int fd, char *out, size_t outlen)
+{
+	int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+
+	if (ctl < 0)
+		return -errno;
+	for (int tries = 0; tries < 8; tries++) {
+		int n = ioctl(ctl, LOOP_CTL_GET_FREE), lfd;
+
+		if (n < 0)
+			break;
+		snprintf(out, outlen, "/dev/loop%d", n);
+		if ((lfd = open(out, O_RDWR | O_CLOEXEC)) < 0)
+			break;
+		if (ioctl(lfd, LOOP_SET_FD, fd) == 0) {
+			close(ctl);
+			return lfd;
+		}
+		close(lfd);
+		if (errno != EBUSY)
+			break;
+	}
+	int e = errno ? errno : EBUSY;
+	close(ctl);
+	return -e;
+}
+
+int lb_loop_attach(struct lb_ctx *ctx, const char *path, uint64_t offset,
+		   uint64_t length, int read_only, char *out, size_t outlen)
+{
+	struct loop_info64 info = { 0 };
+	int fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC), lfd;
+
+	if (fd < 0) {
+		snprintf(ctx->msg, sizeof ctx->msg, "cannot open %s: %s", path,
+			 strerror(errno));
+		return -errno;
+	}
+	lfd = loop_bind(fd, out, outlen);
+	close(fd);
+	if (lfd < 0) {
+		snprintf(ctx->msg, sizeof ctx->msg, "no loop device for %s "
+			 "(is the loop driver loaded?): %s", path,
+			 strerror(-lfd));
+		return lfd;
+	}
+	info.lo_offset = offset;
+	info.lo_sizelimit = length;
+	info.lo_flags = LO_FLAGS_AUTOCLEAR | (read_only ? LO_FLAGS_READ_ONLY : 0);
+	if (ioctl(lfd, LOOP_SET_STATUS64, &info) < 0) {
+		int e = errno;
+		ioctl(lfd, LOOP_CLR_FD, 0);
+		close(lfd);
+		snprintf(ctx->msg, sizeof ctx->msg, "cannot set %s to bytes "
+			 "%llu+%llu of %s: %s", out, (unsigned long long)offset,
+			 (unsigned long long)length, path, strerror(e));
+		return -e;
+	}
+	/* With auto-clear the kernel detaches the device at its last close:
+	 * the caller keeps LFD open until the mount holds the device. */
+	return lfd;
+}

@@ -302,6 +302,17 @@ int lb_check_source(struct lb_ctx *ctx, const char *path, int force);
 int lb_check_image_dest(struct lb_ctx *ctx, const char *source,
 			const char *image);
 
+/* Attaches a loop device to bytes [OFFSET, OFFSET+LENGTH) of PATH (a disk
+ * or a file), read-only when READ_ONLY, and writes its path ("/dev/loop3")
+ * to OUT.  For mounting a partition the kernel made no node for (a disk
+ * whose new table it has not re-read).  The device is auto-clear: the
+ * kernel detaches it at its last close.  Returns an open descriptor of
+ * the loop device, which the caller closes once a mount holds the device
+ * (closing it before detaches the device), or a negative errno with the
+ * reason in ctx->msg.  LENGTH 0 means to the end. */
+int lb_loop_attach(struct lb_ctx *ctx, const char *path, uint64_t offset,
+		   uint64_t length, int read_only, char *out, size_t outlen);
+
 /* Maps a negative errno or -LB_E* from a job to a process exit code (enum
  * lb_exit).  Plain errnos: ECANCELED 8; EBADMSG, EUCLEAN, ENOEXEC, EPROTO
  * 6; ENOSPC, EFBIG, EDQUOT, EROFS 5; EIO, ENXIO, ENODEV, ENOMEDIUM 4;

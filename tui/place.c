@@ -62,16 +62,8 @@ static int do_mount(const struct lb_device *d, const struct lb_partition *p,
 	char dev[128], opts[128];
 	const char *fs = !strcmp(p->fstype, "ntfs") ? "ntfs3" : p->fstype;
 	struct stat st;
-	int r;
+	int r, loop_fd = -1;
 
-	snprintf(dev, sizeof dev, "/dev/%s", p->name);
-	snprintf(opts, sizeof opts, "%s", write ? "rw" : "ro");
-	if (stat(dev, &st) != 0) {      /* no node: the disk at an offset */
-		snprintf(dev, sizeof dev, "%s", d->path);
-		snprintf(opts, sizeof opts, "%s,loop,offset=%llu,sizelimit=%llu",
-			 write ? "rw" : "ro", (unsigned long long)p->start,
-			 (unsigned long long)p->size);
-	}
 	snprintf(dir, n, "/mnt/lifeboat/%s", p->name);
 	for (int i = 0; i < MAX_MOUNTS; i++)
 		if (!strcmp(mounted[i], dir))
@@ -82,9 +74,27 @@ static int do_mount(const struct lb_device *d, const struct lb_partition *p,
 		snprintf(err, en, "cannot create %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	r = strchr(opts, ',') ? -1 : mount(dev, dir, fs, write ? 0 : MS_RDONLY,
-					   NULL);
-	if (r != 0 && run_mount(dev, dir, p->fstype, opts) != 0) {
+	snprintf(dev, sizeof dev, "/dev/%s", p->name);
+	snprintf(opts, sizeof opts, "%s", write ? "rw" : "ro");
+	if (stat(dev, &st) != 0) {
+		/* No node (the kernel has not read this table): a loop device
+		 * over the partition's bytes.  Not BusyBox's -o loop,offset=,
+		 * which hands sizelimit= to the filesystem (EINVAL). */
+		struct lb_ctx ctx = { 0 };
+		loop_fd = lb_loop_attach(&ctx, d->path, p->start, p->size,
+					 !write, dev, sizeof dev);
+		if (loop_fd < 0) {
+			snprintf(err, en, "cannot mount partition %s: %s",
+				 p->name, ctx.msg);
+			return -1;
+		}
+	}
+	r = mount(dev, dir, fs, write ? 0 : MS_RDONLY, NULL);
+	if (r != 0)
+		r = run_mount(dev, dir, p->fstype, opts);
+	if (loop_fd >= 0)
+		close(loop_fd);         /* the mount holds the device now */
+	if (r != 0) {
 		snprintf(err, en, "cannot mount %s (%s) on %s (-o %s)", dev,
 			 p->fstype, dir, opts);
 		return -1;
