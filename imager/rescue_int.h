@@ -40,6 +40,9 @@ struct rs {
 	struct lb_meta meta;
 	struct lb_codec codec;
 	int codec_ok;
+	int img_failed;         /* a write to the image failed: no more
+				 * checkpoints (one could point at data that
+				 * never reached the disk) */
 	uint8_t *pk;            /* 2 clusters: compressed data */
 	uint64_t cs;            /* cluster size, bytes */
 	struct rs_slot slot[RS_SLOTS];

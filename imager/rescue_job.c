@@ -65,7 +65,8 @@ static int map_of(struct rs *s, const char *path)
 	return 0;
 }
 
-/* Case 2: a finished image becomes IMAGE.part again, to be reopened. */
+/* Case 2: a finished image gives its map and becomes IMAGE.part again,
+ * to be reopened. */
 static int unfinish(struct rs *s)
 {
 	int r;
@@ -127,9 +128,7 @@ static int prepare_map(struct rs *s)
 		forget_finished(&s->map);
 		return 0;
 	}
-	if (!work && (r = unfinish(s)))
-		return r;
-	r = map_of(s, s->part_path);
+	r = work ? map_of(s, s->part_path) : unfinish(s);
 	if (r == -ENOENT && work) {
 		/* killed before its first checkpoint: it holds nothing */
 		s->fresh = 1;

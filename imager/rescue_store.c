@@ -82,8 +82,10 @@ static int put_slot(struct rs *s, struct rs_slot *sl)
 	else
 		r = lb_imgw_put(s->ctx, s->w, sl->idx, LB_CL_RAW, sl->buf,
 				s->cs, lb_xxh3(sl->buf, s->cs));
-	if (r)
+	if (r) {
+		s->img_failed = 1;
 		return st_msg(s, r, "store a cluster"), r;
+	}
 	sl->dirty = 0;
 	return 0;
 }
@@ -108,8 +110,10 @@ static int slot_of(struct rs *s, uint64_t idx, struct rs_slot **out)
 	if ((r = put_slot(s, v)))
 		return r;
 	v->idx = UINT64_MAX;
-	if ((r = load_cluster(s, idx, v->buf)))
+	if ((r = load_cluster(s, idx, v->buf))) {
+		s->img_failed = 1;
 		return st_msg(s, r, "read a cluster back"), r;
+	}
 	v->idx = idx;
 found:
 	v->age = ++s->clock;
@@ -183,6 +187,8 @@ int lb_rs_img_checkpoint(struct rs *s, const char *comment)
 	char *text;
 	int r;
 
+	if (s->img_failed)      /* keep the last good checkpoint */
+		return -LB_ETARGET;
 	if ((r = flush_slots(s)))
 		return r;
 	if (!(text = map_text(s, comment, &len)))
@@ -190,8 +196,10 @@ int lb_rs_img_checkpoint(struct rs *s, const char *comment)
 	fill_meta(s);
 	r = lb_imgw_checkpoint(s->ctx, s->w, &s->meta, text, len);
 	free(text);
-	if (r)
+	if (r) {
+		s->img_failed = 1;
 		st_msg(s, r, "write a checkpoint");
+	}
 	return r;
 }
 
