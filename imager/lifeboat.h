@@ -274,6 +274,16 @@ int lb_image_info(struct lb_ctx *ctx, const char *image,
 int lb_check_target(struct lb_ctx *ctx, const char *path, uint64_t need,
 		    const char *image);
 
+/* The smallest whole-disk target, in bytes, that lb_restore() accepts for
+ * IMAGE: the image's virtual size, or less when the image holds a
+ * partition table whose partitions (and GPT backup) all end earlier — the
+ * same rule as the restore's own fit check (pt.h lb_pt_restore_fit, case
+ * C001).  A partition target needs the full virtual size.  Only reads the
+ * image (tables and its first clusters).  Returns 0, or a negative errno
+ * (-EINVAL/-EBADMSG for a damaged image) with ctx->msg.  fit.c. */
+int lb_image_min_target(struct lb_ctx *ctx, const char *image,
+			uint64_t *bytes);
+
 /* Engine error codes beyond the errno range, returned negated like errno
  * values (-LB_EREFUSED ...) where an errno alone would not tell which exit
  * code fits, e.g. EIO while writing the target (exit 5) versus EIO while

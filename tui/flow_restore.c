@@ -36,8 +36,8 @@ static void result(const struct tui_job *j, const struct lb_device *t,
 		snprintf(l[n++], 700, "The disk now holds what the image holds; "
 			 "it was read back and compared (in %s).",
 			 tui_duration(tm, sizeof tm, j->seconds));
-		snprintf(l[n++], 700, "SHA-256 of the disk the image was made "
-			 "from:");
+		snprintf(l[n++], 700, "SHA-256 of the restored disk (free "
+			 "space as zeros):");
 		snprintf(l[n++], 700, "        %s", info->sha256[0] ?
 			 info->sha256 : "(not recorded)");
 		snprintf(l[n++], 700, "What next: power off (O), remove the "
@@ -96,6 +96,13 @@ static void onto_disk(struct tui_disks *d, const char *image,
 		      const struct lb_image_info *info)
 {
 	struct want w = { image, info->virtual_size };
+	struct lb_ctx ctx = { 0 };
+
+	/* The engine says how small a disk may be (every partition fits). */
+	if (lb_image_min_target(&ctx, image, &w.need) < 0) {
+		w.need = info->virtual_size;
+		tui_log("%s: %s", image, ctx.msg);
+	}
 	int i = tui_pick_target(d, "Restore: which disk should be overwritten?",
 			      "Choose the disk to overwrite with the image. "
 			      "Everything on it will be replaced. Nothing is "

@@ -44,7 +44,8 @@ if ! tui_wait "which disk should be overwritten" 10; then
 fi
 shown "refusal: disk holding the image" "cannot be used: this disk holds the image being restored"
 shown "refusal: mounted disk" "cannot be used: this disk is in use (mounted at ${T:0:20}"
-shown "refusal: too small" "cannot be used: this disk is too small: 8.00 MiB, needs 32.0 MiB"
+# The engine's minimum (lb_image_min_target): where the partition ends.
+shown "refusal: too small" "cannot be used: this disk is too small: 8.00 MiB, needs 31.0 MiB"
 shown "refusal: the Lifeboat medium" "cannot be used: this disk holds the Lifeboat medium that is running now"
 keys Down
 shown_re "refusal: cursor lands only on the usable disk" "^> +$a "
