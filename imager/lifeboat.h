@@ -312,6 +312,17 @@ int lb_check_source(struct lb_ctx *ctx, const char *path, int force);
 int lb_check_image_dest(struct lb_ctx *ctx, const char *source,
 			const char *image);
 
+/* Added by engineer L1, additive (rule 1): refuses (-LB_EREFUSED, exit 3,
+ * ctx->msg naming both paths) when writing span B would touch a byte of
+ * span A, which is being read: the same path or inode, a block device and
+ * a partition or loop device over the same bytes, a loop device and its
+ * backing file (sysfs loop/offset and loop/sizelimit, up to 8 hops).  Both
+ * are resolved to (file or whole-disk identity, byte range); a span that
+ * does not exist overlaps nothing.  0 when they are apart.  lb_check_target
+ * and lb_check_image_dest call it for every file of the image. */
+int lb_check_overlap(struct lb_ctx *ctx, const struct lb_span *a,
+		     const struct lb_span *b);
+
 /* Attaches a loop device to bytes [OFFSET, OFFSET+LENGTH) of PATH (a disk
  * or a file), read-only when READ_ONLY, and writes its path ("/dev/loop3")
  * to OUT.  For mounting a partition the kernel made no node for (a disk

@@ -24,9 +24,13 @@
 
 #include "lifeboat.h"
 #include "devices_sys.h"
+#include "image_io.h"
 
 #define FAULT_PREFIX "fault:"
 #define MAX_LOOP_DEPTH 8
+
+static int pieces_overlap(struct lb_ctx *ctx, const char *image,
+			  const struct lb_span *span, int image_read);
 
 static const char *strip_fault(const char *path)
 {
@@ -224,6 +228,12 @@ int lb_check_target(struct lb_ctx *ctx, const char *path, uint64_t need,
 	path = strip_fault(path);
 	if (image)
 		image = strip_fault(image);
+	/* Rule 1: the target is not what is read, nor over its bytes
+	 * (a loop device over the image or source file, ...). */
+	struct lb_span tspan = { .path = path };
+	int ro;
+	if (image && (ro = pieces_overlap(ctx, image, &tspan, 1)) < 0)
+		return ro;
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;       /* a new file, created sparse */
@@ -328,6 +338,15 @@ int lb_check_image_dest(struct lb_ctx *ctx, const char *source,
 	int hit = 0;
 
 	source = strip_fault(source);
+	/* Never replace or unlink a device node with the image file. */
+	if (stat(image, &st) == 0 && !S_ISREG(st.st_mode))
+		return refuse(ctx, image, "it exists and is not a regular file "
+			      "(a device node or directory); an image is "
+			      "written as a new file");
+	struct lb_span sspan = { .path = source };
+	int ro;
+	if ((ro = pieces_overlap(ctx, image, &sspan, 0)) < 0)
+		return ro;
 	if (stat(source, &st) < 0)
 		return 0;               /* lb_dev_open names the problem */
 	snprintf(part, sizeof part, "%s.part", image);
@@ -357,4 +376,117 @@ int lb_check_image_dest(struct lb_ctx *ctx, const char *source,
 		return refuse(ctx, image, why);
 	}
 	return 0;
+}
+
+/* ---- Rule 1: byte-range overlap of two spans (lb_check_overlap) --------
+ * A span is resolved to every (file identity, byte range) it reaches: the
+ * file itself (st_dev, st_ino) or the whole disk a block node belongs to
+ * (its dev_t; a partition adds its start), then, for a loop device, its
+ * backing file with loop/offset and loop/sizelimit (sysfs), and so on for
+ * up to MAX_LOOP_DEPTH hops.  Two spans overlap when any identity of one
+ * equals one of the other and the byte ranges intersect. */
+struct ov_id {
+	int blk;                /* 1: id is a whole disk's dev_t; 0: a file */
+	dev_t dev;
+	ino_t ino;
+	uint64_t lo, hi;        /* bytes [lo, hi) of that file or disk */
+};
+
+#define OV_MAX (2 * MAX_LOOP_DEPTH + 2)
+
+static uint64_t ov_end(uint64_t lo, uint64_t len)
+{
+	return len && lo + len >= lo ? lo + len : UINT64_MAX;
+}
+
+/* Fills V (at most OV_MAX) with what PATH's bytes [LO, HI) are; returns the
+ * count, 0 when PATH does not exist. */
+static int ov_resolve(const char *path, uint64_t lo, uint64_t hi,
+		      struct ov_id *v)
+{
+	char cur[PATH_MAX], name[64], disk[64], buf[80];
+	struct stat st;
+	int n = 0;
+
+	lb_sys_copy(cur, sizeof cur, path);
+	for (int depth = 0; depth < MAX_LOOP_DEPTH && n < OV_MAX - 1; depth++) {
+		if (stat(cur, &st) < 0)
+			return n;
+		if (!S_ISBLK(st.st_mode) || lb_sys_name(st.st_rdev, name) < 0 ||
+		    lb_sys_disk_of(name, disk) < 0) {
+			v[n++] = (struct ov_id){ 0, st.st_dev, st.st_ino, lo, hi };
+			return n;
+		}
+		if (strcmp(name, disk)) {       /* a partition: disk bytes */
+			uint64_t s = lb_sys_read_u64(name, "start", 0) * 512;
+			lo += s;
+			hi = hi == UINT64_MAX ? hi : hi + s;
+		}
+		struct stat ds;
+		snprintf(buf, sizeof buf, "/dev/%s", disk);
+		dev_t dd = stat(buf, &ds) == 0 && S_ISBLK(ds.st_mode) ? ds.st_rdev :
+			   st.st_rdev;
+		v[n++] = (struct ov_id){ 1, dd, 0, lo, hi };
+		if (lb_sys_loop_backing(disk, cur, sizeof cur) < 0)
+			return n;
+		uint64_t off = lb_sys_read_u64(disk, "loop/offset", 0);
+		uint64_t lim = lb_sys_read_u64(disk, "loop/sizelimit", 0);
+		if (lim && hi > lim)
+			hi = lim;
+		lo += off;
+		hi = hi == UINT64_MAX ? hi : hi + off;
+	}
+	return n;
+}
+
+int lb_check_overlap(struct lb_ctx *ctx, const struct lb_span *a,
+		     const struct lb_span *b)
+{
+	struct ov_id va[OV_MAX], vb[OV_MAX];
+	const char *pa = strip_fault(a->path), *pb = strip_fault(b->path);
+	int na = ov_resolve(pa, a->offset, ov_end(a->offset, a->length), va);
+	int nb = ov_resolve(pb, b->offset, ov_end(b->offset, b->length), vb);
+
+	for (int i = 0; i < na; i++)
+		for (int j = 0; j < nb; j++) {
+			const struct ov_id *x = &va[i], *y = &vb[j];
+			if (x->blk != y->blk || x->dev != y->dev ||
+			    (!x->blk && x->ino != y->ino) ||
+			    x->hi <= y->lo || y->hi <= x->lo)
+				continue;
+			snprintf(ctx->msg, sizeof ctx->msg, "refusing to write "
+				 "%.150s: it would write onto %.150s, the source "
+				 "being read for this job (the same file or "
+				 "device, or a loop device or backing file over "
+				 "the same bytes); nothing may write to a source",
+				 pb, pa);
+			return -LB_EREFUSED;
+		}
+	return 0;
+}
+
+/* Whether any file of IMAGE (IMAGE, IMAGE.part, split pieces IMAGE.NNN and
+ * IMAGE.NNN.part) overlaps SPAN: IMAGE_READ says which side is read. */
+static int pieces_overlap(struct lb_ctx *ctx, const char *image,
+			  const struct lb_span *span, int image_read)
+{
+	char name[PATH_MAX + 16];
+	struct stat st;
+	int r = 0;
+
+	for (int i = 0; i < 1000 && !r; i++) {
+		int found = 0;
+		for (int part = 0; part < 2 && !r; part++) {
+			lb_piece_name(name, sizeof name, image, i, part);
+			if (stat(name, &st) < 0)
+				continue;
+			struct lb_span ps = { .path = name };
+			found = 1;
+			r = image_read ? lb_check_overlap(ctx, &ps, span) :
+			    lb_check_overlap(ctx, span, &ps);
+		}
+		if (i && !found)
+			break;          /* past the last piece */
+	}
+	return r;
 }
