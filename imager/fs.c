@@ -153,6 +153,17 @@ int lb_fs_used(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
 		r = 1;
 	if (r < 0 && r != -ENOMEM)
 		r = lb_fs_raw(info, "reading the filesystem failed: %s", strerror(-r));
+	/* Only the filesystem's own extent may drop bytes: whatever the
+	 * range holds after the filesystem's end (another filesystem, data
+	 * past a shrunk one) is stored as it is (trial finding 3). */
+	if (r == 0 && info->fs_bytes && info->fs_bytes < len) {
+		char tail[80];
+		snprintf(tail, sizeof tail, "; the %llu bytes after its end kept "
+			 "whole", (unsigned long long)(len - info->fs_bytes));
+		r = lb_extmap_add(&m, off + info->fs_bytes, len - info->fs_bytes);
+		size_t k = strlen(info->reason);
+		snprintf(info->reason + k, sizeof info->reason - k, "%s", tail);
+	}
 	if (r == 0) {
 		lb_extmap_finish(&m);
 		lb_extmap_clip(&m, off + len);

@@ -37,6 +37,10 @@ struct lb_fs_info {
 	enum lb_fs_mode mode;
 	char reason[192];       /* why this mode, in words */
 	uint64_t used_bytes;    /* bytes marked used (the whole range if raw) */
+	/* Added by engineer L1, additive: bytes the filesystem itself spans
+	 * from its start (its superblock's size), set by each reader; bytes
+	 * of the range after it are kept raw by lb_fs_used.  0: the range. */
+	uint64_t fs_bytes;
 };
 
 /* Fills MAP with the used bytes of the filesystem in [off, off+len) of

@@ -49,6 +49,7 @@ static int parse_boot(const uint8_t *s, uint64_t len, struct exfat *x,
 		return lb_fs_raw(info, "exFAT: volume marked dirty (not cleanly unmounted)");
 	if (x->vol_len << x->bps_shift > len || x->vol_len >> (64 - x->bps_shift))
 		return lb_fs_raw(info, "exFAT: volume larger than its partition");
+	info->fs_bytes = x->vol_len << x->bps_shift;
 	if (x->fat_off < 24 || (uint64_t)x->fat_off + x->fat_len > x->heap ||
 	    x->heap + (x->count << x->spc_shift) > x->vol_len ||
 	    (uint64_t)x->fat_len << x->bps_shift < (x->count + 2) * 4 ||

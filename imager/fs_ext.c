@@ -96,6 +96,7 @@ int lb_fs_ext_used(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
 			      (unsigned long long)ext2fs_blocks_count(fs->super));
 		goto out;
 	}
+	info->fs_bytes = (uint64_t)ext2fs_blocks_count(fs->super) * fs->blocksize;
 	if ((r = check_state(fs, info)))
 		goto out;
 	if ((e = ext2fs_read_block_bitmap(fs))) {

@@ -45,6 +45,7 @@ static int parse_bpb(const uint8_t *s, uint64_t len, struct fat *f,
 	if (f->tot * f->bps > len)
 		return lb_fs_raw(info, "FAT: volume (%llu sectors) larger than its partition",
 				 (unsigned long long)f->tot);
+	info->fs_bytes = f->tot * f->bps;
 	if (f->data_start >= f->tot)
 		return lb_fs_raw(info, "FAT: no data area after the FATs");
 	f->clusters = (f->tot - f->data_start) / f->spc;

@@ -52,6 +52,7 @@ static int parse_boot(const uint8_t *s, uint64_t len, struct ntfs *n,
 	if (tot > len / n->bps)
 		return lb_fs_raw(info, "NTFS: volume (%llu sectors) larger than its partition",
 				 (unsigned long long)tot);
+	info->fs_bytes = tot * n->bps;
 	n->clusters = tot * n->bps / n->csize;
 	*mft_lcn = lb_le64(s + 48);
 	n->rsize = cpr > 0 ? (uint32_t)(cpr * n->csize) : cpr > -31 && cpr < 0 ? 1u << -cpr : 0;
