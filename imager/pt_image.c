@@ -224,6 +224,14 @@ int lb_pt_after_write(struct lb_ctx *ctx, struct lb_dev *dev, int grow_last,
 
 	if (!r && (rep.changed || rep.warn))
 		say(ctx, rep.text);
+	if (!r && grow_last && !rep.grew_part) {    /* trial finding 5 */
+		char line[300];
+		snprintf(line, sizeof(line), "warning: --grow-last grew nothing: "
+			 "%.120s (%llu bytes) has no room after the last "
+			 "partition, or that partition cannot be grown", dev->path,
+			 (unsigned long long)dev->size);
+		say(ctx, line);
+	}
 	return r;
 }
 

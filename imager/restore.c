@@ -207,9 +207,9 @@ static int open_target(struct lb_ctx *ctx, const struct lb_restore_opts *o,
 		*t = NULL;
 		return -LB_EREFUSED;
 	}
-	if (!(*t)->is_block && !ts->offset && !ts->length && (*t)->size > need &&
-	    ftruncate((*t)->fd, (off_t)need) == 0)
-		(*t)->size = need;
+	/* A larger existing file is treated as a disk of that size: the
+	 * image is written, the rest is left (never shrunk; --grow-last
+	 * uses its size).  A new file was created at NEED bytes. */
 	return 0;
 }
 

@@ -20,10 +20,17 @@ if [ "$size" -eq $((96 << 20)) ]; then pass "new target file has the source size
 if [ "$used" -lt $((size / 2)) ]; then pass "zero areas are holes in the target file"; else fail "zero areas are holes in the target file" "du $used of $size bytes"; fi
 case $out in *"clone done"*) pass "success line printed";; *) fail "success line printed" "$out";; esac
 
-# onto an existing longer file: ends up identical (truncated to size)
+# onto an existing longer file: a disk of that size (trial finding 5):
+# never shrunk, the partitions byte-identical, the GPT moved to its end
 head -c $((100 << 20)) /dev/urandom >"$T/old.img"
 "$LIFEBOAT" clone "$T/disk.img" "$T/old.img" --yes >/dev/null 2>&1
-same_bytes "over an existing longer file is byte-identical" "$T/disk.img" "$T/old.img"
+[ "$(stat -c %s "$T/old.img")" = $((100 << 20)) ] && pass "over an existing longer file: its size is kept" ||
+	fail "over an existing longer file: its size is kept" "$(stat -c %s "$T/old.img") bytes"
+cmp -s <(dd if="$T/disk.img" bs=1M skip=1 count=94 status=none) <(dd if="$T/old.img" bs=1M skip=1 count=94 status=none) &&
+	pass "over an existing longer file: the partitions are byte-identical" ||
+	fail "over an existing longer file: the partitions are byte-identical"
+if have sgdisk; then sgdisk -v "$T/old.img" | grep -q "No problems found" && pass "over an existing longer file: sgdisk -v is clean" ||
+	fail "over an existing longer file: sgdisk -v is clean" "$(sgdisk -v "$T/old.img" | head -2)"; fi
 
 # --partition 2 of the disk image equals that byte range
 "$LIFEBOAT" clone "$T/disk.img" "$T/p2.img" --partition 2 --yes >/dev/null 2>&1
