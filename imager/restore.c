@@ -360,12 +360,20 @@ int lb_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o)
 		r = lb_pt_after_write(ctx, s.t, o->grow_last, o->new_ids);
 	if (!r)                         /* NTFS backup boot sector (fs.h) */
 		r = lb_fs_after_write(ctx, s.t, s.limit);
+	if (!r && !o->target.offset)    /* the kernel sees the new table (C005) */
+		lb_dev_reread_table(ctx, s.t);
 	if (r == -ECANCELED)
 		lb_imsg(ctx, "restore cancelled: %s is only partly written",
 			o->target.path);
 out:
 	if (s.t)
 		lb_dev_close(s.t);
+	if (r && created && unlink(o->target.path) == 0) {
+		size_t k = strlen(ctx->msg);
+		snprintf(ctx->msg + k, sizeof ctx->msg - k, "%s%.200s was removed "
+			 "(this restore had created it)", k ? "; " : "",
+			 o->target.path);
+	}
 	free((void *)s.zeros);
 	free(s.hash);
 	XXH3_freeState(s.xs);
