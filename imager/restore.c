@@ -337,7 +337,12 @@ static int do_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o,
 int lb_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o)
 {
 	struct rs s = { 0 };
+	struct stat tst;
 	int r;
+	/* A target file that does not exist yet is Lifeboat's own: a failed
+	 * restore removes it again (trial finding 6). */
+	int created = !o->check_only && stat(o->target.path, &tst) < 0 &&
+		      errno == ENOENT;
 
 	ctx->msg[0] = 0;
 	if ((r = lb_imgr_open(ctx, o->image, 0, &s.img)) ||
