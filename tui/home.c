@@ -176,6 +176,7 @@ void tui_home(void)
 		} else if (k > 0 && k < 256 && (i = key_index(k)) >= 0) {
 			h.sel = i;
 			h.focus_disks = 0;
+			draw(&h);       /* the chosen action highlighted first */
 			if (!act(&h, acts[i].key))
 				break;
 		} else

@@ -45,6 +45,9 @@ enum tui_color {
 };
 
 void tui_colors_init(void);
+/* Popup borders in plain + - | instead of the line-drawing set (which a
+ * serial console may print as "lqqk"). */
+void tui_set_ascii(int on);
 attr_t tui_attr(enum tui_color c);
 /* Clears the screen, draws the title bar (row 0) and footer (last row). */
 void tui_frame(const char *title, const char *footer);

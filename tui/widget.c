@@ -3,8 +3,9 @@
  * (with a monochrome fallback chosen by has_colors()), the title bar and
  * footer, clipped and wrapped text, message and yes/no boxes, and a line
  * editor.  The menu widget is in menu.c.  Everything is ASCII apart from
- * the ncurses line-drawing set, so a VGA console, a serial line (vt100)
- * and xterm show the same screen.
+ * the ncurses line-drawing set, and that is replaced by + - | where the
+ * terminal may not draw it (tui_set_ascii: serial lines, LIFEBOAT_ASCII=1),
+ * so a VGA console, a serial line (vt100) and xterm show the same screen.
  */
 #include <ctype.h>
 #include <signal.h>
@@ -15,6 +16,12 @@
 
 static attr_t attrs[TC_COUNT];
 static volatile sig_atomic_t stop_signal;
+static int ascii_borders;
+
+void tui_set_ascii(int on)
+{
+	ascii_borders = on;
+}
 
 static void on_stop(int sig)
 {
@@ -206,23 +213,41 @@ static WINDOW *popup(const char *title, const char *text, int extra_rows)
 	win = newwin(h, w, (LINES - h) / 2, (COLS - w) / 2);
 	wbkgd(win, ' ' | tui_attr(TC_NORMAL));
 	werase(win);
-	box(win, 0, 0);
+	if (ascii_borders)      /* a serial line may not switch to ACS */
+		wborder(win, '|', '|', '-', '-', '+', '+', '+', '+');
+	else
+		box(win, 0, 0);
 	put_clipped(win, 0, 2, tui_attr(TC_TITLE), title);
 	wrap_in(win, 2, 2, w - 4, 0, text);
 	keypad(win, TRUE);
 	return win;
 }
 
+/* Puts the screen below and then the popup on the terminal in one update
+ * (trial finding 8: a popup must be on the screen before its key is read). */
+static void show(WINDOW *win)
+{
+	wnoutrefresh(stdscr);
+	touchwin(win);
+	wnoutrefresh(win);
+	doupdate();
+}
+
 void tui_message(const char *title, const char *text)
 {
 	WINDOW *win = popup(title, text, 1);
 
-	put_clipped(win, getmaxy(win) - 2, 2, tui_attr(TC_KEY),
-		    "Press Enter to go on");
-	wrefresh(win);
 	int k = 0;
-	while (!stop_signal && ((k = wgetch(win)) == KEY_RESIZE || k == ERR))
-		;
+
+	do {
+		if (k == KEY_RESIZE) {  /* centre it again in the new size */
+			delwin(win);
+			win = popup(title, text, 1);
+		}
+		put_clipped(win, getmaxy(win) - 2, 2, tui_attr(TC_KEY),
+			    "Press Enter to go on");
+		show(win);
+	} while (!stop_signal && ((k = wgetch(win)) == KEY_RESIZE || k == ERR));
 	delwin(win);
 	touchwin(stdscr);
 }
@@ -237,7 +262,7 @@ int tui_ask(const char *title, const char *question)
 
 		put_clipped(win, y, 2, yes ? tui_attr(TC_SEL) : 0, "[ Y  Yes ]");
 		put_clipped(win, y, 14, yes ? 0 : tui_attr(TC_SEL), "[ N  No ]");
-		wrefresh(win);
+		show(win);
 		int k = stop_signal ? 27 : wgetch(win);
 		if (stop_signal) {
 			yes = 0;
@@ -255,6 +280,10 @@ int tui_ask(const char *title, const char *question)
 			break;
 		if (k == KEY_LEFT || k == KEY_RIGHT || k == '\t')
 			yes = !yes;
+		if (k == KEY_RESIZE) {
+			delwin(win);
+			win = popup(title, question, 1);
+		}
 	}
 	delwin(win);
 	touchwin(stdscr);

@@ -50,8 +50,23 @@ shown "resize: redrawn at 100x30" "Back up a disk"
 check "resize: footer on the new last row" bash -c "tm() { tmux -L $TUI_SOCK \"\$@\"; }; tm capture-pane -t lb -p | sed -n 30p | grep -q 'Enter choose'"
 tm resize-window -t lb -x 80 -y 25 2>/dev/null
 
-keys q; shown "quit: asks first" "Leave Lifeboat?"
-keys y; shown "quit: exits 0" "LIFEBOAT-EXITED-0"
+# Trial finding 8: the question is on the screen before its answer is read.
+keys q; shown "quit: asks first, the question drawn" "Leave Lifeboat?"
+shown "quit: the answers are drawn" "[ Y  Yes ]  [ N  No ]"
+keys n; sleep 0.3
+not_shown "quit: N closes the question" "Leave Lifeboat?"
+shown "quit: N stays on the home screen" "Disks in this machine"
+keys Q; shown "quit: Q asks again" "Leave Lifeboat?"
+keys y; shown "quit: y exits 0" "LIFEBOAT-EXITED-0"
+
+# Serial consoles print the line-drawing set as "lqqk": LIFEBOAT_ASCII=1
+# (set by the medium's serial getty) draws popups in + - |.
+if tui_start "LIFEBOAT_ASCII=1 $ENV"; then
+	keys q; shown "ascii: the question is drawn" "Leave Lifeboat?"
+	shown_re "ascii: the popup border is + and -" "^ *\+-Quit-+\+ *$"
+	not_shown "ascii: no lqqk" "lqQuit"
+	keys y; shown "ascii: y exits 0" "LIFEBOAT-EXITED-0"
+fi
 
 for term in vt100 linux; do
 	if tui_start "TERM=$term $ENV"; then
