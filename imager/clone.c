@@ -400,6 +400,8 @@ int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 		lb_pt_identity_note(ctx, t);
 	if (r == 0)                        /* NTFS backup boot sector (fs.h) */
 		r = lb_fs_after_write(ctx, t, s->size);
+	if (r == 0 && !o->target.offset)   /* the kernel sees the new table (C005) */
+		lb_dev_reread_table(ctx, t);
 	if (r == 0) {
 		m.p.phase = LB_PHASE_DONE;
 		m.p.done = m.p.total;

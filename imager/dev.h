@@ -88,4 +88,15 @@ int lb_dev_check_capacity(struct lb_ctx *ctx, struct lb_dev *d, uint64_t need);
 int lb_dev_data_extent(struct lb_dev *d, uint64_t off, uint64_t *data,
 		       uint64_t *end);
 
+/* Added by engineer L1 (dev_block.c), additive: after a restore or clone
+ * wrote the whole block device D (opened for writing, flushed), asks the
+ * kernel to re-read its partition table (BLKRRPART) and waits up to about
+ * 2 s, polling /sys/block/NAME/, for every partition it lists to have its
+ * /dev node, so that a following job can use them (case C005).  When the
+ * kernel refuses (EBUSY, EINVAL: e.g. a loop device without partition
+ * scanning) a line through ctx->log says the new table will be seen after
+ * a reboot.  Never fails the job: returns 0 when re-read, 1 when not, and
+ * does nothing (0) for files and byte ranges inside a device. */
+int lb_dev_reread_table(struct lb_ctx *ctx, struct lb_dev *d);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * dev_block.c — the block-device backend of lb_dev, and the only file in
  * Lifeboat that knows Linux block ioctls (linux/fs.h): BLKGETSIZE64,
- * BLKSSZGET, BLKPBSZGET, BLKROGET/BLKROSET, BLKZEROOUT, BLKDISCARD.
+ * BLKSSZGET, BLKPBSZGET, BLKROGET/BLKROSET, BLKZEROOUT, BLKDISCARD,
+ * BLKRRPART (re-reading a written disk's partition table, C005).
  *
  * A source (LB_DEV_READ) is opened O_RDONLY and marked read-only in the
  * kernel with BLKROSET for as long as it is open; close restores the flag
@@ -226,4 +227,56 @@ int lb_loop_attach(struct lb_ctx *ctx, const char *path, uint64_t offset,
 	/* With auto-clear the kernel detaches the device at its last close:
 	 * the caller keeps LFD open until the mount holds the device. */
 	return lfd;
+}
+
+/* ---- Re-reading the partition table after a whole-disk write (C005) ---- */
+
+#include <dirent.h>
+#include <time.h>
+
+/* 1 when every partition that /sys/block/NAME lists has a /dev node. */
+static int part_nodes_ready(const char *name)
+{
+	char dir[128], node[320];
+	struct dirent *e;
+	struct stat st;
+	int ok = 1;
+	DIR *d;
+
+	snprintf(dir, sizeof dir, "/sys/block/%s", name);
+	if (!(d = opendir(dir)))
+		return 1;
+	while (ok && (e = readdir(d)))
+		if (!strncmp(e->d_name, name, strlen(name)) && e->d_name[strlen(name)]) {
+			snprintf(node, sizeof node, "/dev/%s", e->d_name);
+			ok = stat(node, &st) == 0 && S_ISBLK(st.st_mode);
+		}
+	closedir(d);
+	return ok;
+}
+
+int lb_dev_reread_table(struct lb_ctx *ctx, struct lb_dev *d)
+{
+	char name[64], disk[64], line[400];
+	struct stat st;
+
+	if (!d->is_block || d->base || d->mode == LB_DEV_READ ||
+	    fstat(d->fd, &st) < 0 || lb_sys_name(st.st_rdev, name) < 0 ||
+	    lb_sys_disk_of(name, disk) < 0 || strcmp(name, disk))
+		return 0;       /* a file, a range, or a partition node */
+	fsync(d->fd);
+	if (ioctl(d->fd, BLKRRPART) < 0) {
+		int e = errno;
+		snprintf(line, sizeof line, "the kernel did not re-read the "
+			 "partition table of %.100s (%s): it will see the new "
+			 "partitions after a reboot (or after re-plugging the "
+			 "disk)", d->path, strerror(e));
+		if (ctx->log)
+			ctx->log(line, ctx->user);
+		return 1;
+	}
+	/* udev (or devtmpfs) makes the nodes: wait a bounded while. */
+	for (int i = 0; i < 40 && !part_nodes_ready(name); i++)
+		nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
+	return 0;
 }
