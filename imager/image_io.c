@@ -95,6 +95,28 @@ int lb_pieces_reopen(struct lb_ctx *ctx, struct lb_pieces *p, const char *image)
 	return 0;
 }
 
+/* IMAGE.NNN (NNN 001..998) that is not a qcow2 header while IMAGE exists
+ * is a later piece of a split set: say which one and what to give. */
+static int later_piece(struct lb_ctx *ctx, struct lb_pieces *p,
+		       const char *image)
+{
+	size_t l = strlen(image);
+	char base[4200], magic[4] = "";
+	int k;
+
+	if (l < 5 || image[l - 4] != '.' || sscanf(image + l - 3, "%3d", &k) != 1 ||
+	    k < 1 || k >= LB_MAX_PIECES || strspn(image + l - 3, "0123456789") != 3 ||
+	    pread(p->fd[0], magic, 4, 0) != 4 || !memcmp(magic, "QFI\xfb", 4))
+		return 0;
+	snprintf(base, sizeof base, "%.*s", (int)(l - 4), image);
+	if (access(base, F_OK) < 0)
+		return 0;
+	lb_imsg(ctx, "%s is piece %d of a split image; give the first piece %s",
+		image, k + 1, base);
+	lb_pieces_close(p);
+	return -EBADMSG;
+}
+
 int lb_pieces_open(struct lb_ctx *ctx, struct lb_pieces *p, const char *image)
 {
 	struct stat st;
@@ -124,7 +146,7 @@ int lb_pieces_open(struct lb_ctx *ctx, struct lb_pieces *p, const char *image)
 		return -EINVAL;
 	}
 	p->size = (uint64_t)st.st_size;
-	return 0;
+	return later_piece(ctx, p, image);
 }
 
 static int piece_size_ok(struct lb_ctx *ctx, const char *name, int fd,
@@ -153,6 +175,8 @@ int lb_pieces_open_split(struct lb_ctx *ctx, struct lb_pieces *p,
 			 "impossible", p->base, n, split, total);
 		return -EBADMSG;
 	}
+	if (n > 1 && p->size == total)
+		return 0;       /* the pieces joined with cat: one file, read whole */
 	p->split = split;
 	if (n > 1 && (r = piece_size_ok(ctx, p->base, p->fd[0], split)))
 		return r;
