@@ -57,6 +57,13 @@ int cli_confirm(const char *verb, const char *target, uint64_t bytes,
 		int yes);
 /* Prints the failure of job VERB and returns its exit code. */
 int cli_fail(const char *verb, struct lb_ctx *ctx, int err);
+/* As cli_fail, but an error lb_exit_code() does not classify (exit 1:
+ * ENOENT, EACCES, ... from opening a path) gets ROLE instead: the exit
+ * code of the thing that failed, e.g. LB_EXIT_SOURCE_IO for the source. */
+int cli_fail_as(const char *verb, struct lb_ctx *ctx, int err, int role);
+/* Bytes the running job reported written (lb_progress.written) in its
+ * latest progress report; 0 before any. */
+uint64_t cli_written(void);
 /* Ends the progress line (call before printing after a job). */
 void cli_progress_end(void);
 

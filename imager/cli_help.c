@@ -14,13 +14,14 @@ static const char exit_codes[] =
 "Exit codes:\n"
 "  0  success\n"
 "  1  failure not listed below\n"
-"  2  bad command line\n"
+"  2  bad command line (also --offset/--length outside the device)\n"
 "  3  refused by a safety rule (target mounted, in use, holds the Lifeboat\n"
 "     medium or the image, too small, source mounted read-write, or no\n"
 "     confirmation)\n"
-"  4  reading the source failed (I/O error, device vanished)\n"
-"  5  writing the image or target failed (I/O error, disk full, file too big)\n"
-"  6  image corrupt, incomplete or not a qcow2 image\n"
+"  4  reading the source failed (cannot open it, I/O error, device vanished)\n"
+"  5  writing the image or target failed (I/O error, disk full, file too\n"
+"     big, destination folder missing)\n"
+"  6  image corrupt, incomplete, missing or not a qcow2 image\n"
 "  7  verify found a difference\n"
 "  8  cancelled (Ctrl-C); what was written is incomplete\n";
 

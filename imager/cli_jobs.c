@@ -196,7 +196,7 @@ int cli_backup(int argc, char **argv)
 		fprintf(stderr, "lifeboat: warning: %s\n", ctx.msg);
 	ctx.msg[0] = 0;
 	if ((r = lb_backup(&ctx, &o)) < 0)
-		return cli_fail("backup", &ctx, r);
+		return cli_fail_as("backup", &ctx, r, LB_EXIT_SOURCE_IO);
 	done_line("backup", o.source.path, o.image, size, 0);
 	return LB_EXIT_OK;
 }
@@ -233,7 +233,9 @@ int cli_restore(int argc, char **argv)
 	o.confirmed = 1;
 	if ((r = lb_restore(&ctx, &o)) < 0)
 		return cli_fail("restore", &ctx, r);
-	done_line("restore", o.image, o.target.path, info.virtual_size, a.verify);
+	/* what was written: less than the image on a smaller disk (C001) */
+	done_line("restore", o.image, o.target.path,
+		  cli_written() ? cli_written() : info.virtual_size, a.verify);
 	return LB_EXIT_OK;
 }
 
@@ -264,7 +266,7 @@ int cli_clone(int argc, char **argv)
 	 * the target (C001), before the person types a name. */
 	o.check_only = 1;
 	if ((r = lb_clone(&ctx, &o)) < 0)
-		return cli_fail("clone", &ctx, r);
+		return cli_fail_as("clone", &ctx, r, LB_EXIT_SOURCE_IO);
 	if ((r = cli_confirm("clone", o.target.path, size, a.yes)))
 		return r;
 	o.check_only = 0;

@@ -20,6 +20,7 @@
 static struct lb_ctx *running;
 static int bar_open;            /* a progress line is on the screen */
 static double last_plain;       /* when the last plain line was printed */
+static uint64_t last_written;   /* p->written of the latest report */
 
 static void on_signal(int sig)
 {
@@ -28,6 +29,9 @@ static void on_signal(int sig)
 		running->cancel = 1;
 }
 
+/* Every size in words the command prints goes through here: three
+ * significant digits in binary units ("8.00 MiB", "22.0 MiB", "100 MiB"),
+ * the same rule as the engine's messages (lb_sys_human). */
 const char *cli_human(uint64_t bytes, char *buf, size_t n)
 {
 	return lb_sys_human(bytes, buf, n);
@@ -75,6 +79,7 @@ static int on_progress(const struct lb_progress *p, void *user)
 	char d[32], t[32], r[32], e[32], w[48] = "";
 
 	(void)user;
+	last_written = p->written;
 	if (isatty(STDERR_FILENO)) {
 		draw_bar(p, pct);
 		return 0;
@@ -104,6 +109,11 @@ static void on_log(const char *line, void *user)
 	fprintf(stderr, "lifeboat: %s\n", line);
 }
 
+uint64_t cli_written(void)
+{
+	return last_written;
+}
+
 void cli_progress_end(void)
 {
 	if (bar_open)
@@ -116,6 +126,7 @@ void cli_ctx_init(struct lb_ctx *ctx)
 	struct sigaction sa;
 
 	memset(ctx, 0, sizeof *ctx);
+	last_written = 0;
 	ctx->progress = on_progress;
 	ctx->log = on_log;
 	running = ctx;
@@ -130,7 +141,15 @@ void cli_ctx_init(struct lb_ctx *ctx)
 
 int cli_fail(const char *verb, struct lb_ctx *ctx, int err)
 {
+	return cli_fail_as(verb, ctx, err, LB_EXIT_FAILURE);
+}
+
+int cli_fail_as(const char *verb, struct lb_ctx *ctx, int err, int role)
+{
 	int code = lb_exit_code(err);
+
+	if (code == LB_EXIT_FAILURE)
+		code = role;
 
 	cli_progress_end();
 	fprintf(stderr, "lifeboat: %s FAILED: %s\n", verb,

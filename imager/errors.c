@@ -26,6 +26,8 @@ int lb_exit_code(int err)
 		return LB_EXIT_MISMATCH;
 	case ECANCELED:
 		return LB_EXIT_CANCELLED;
+	case ERANGE:            /* --offset/--length outside the device */
+		return LB_EXIT_USAGE;
 	default:
 		return LB_EXIT_FAILURE;
 	}

@@ -136,11 +136,11 @@ int lb_pieces_open(struct lb_ctx *ctx, struct lb_pieces *p, const char *image)
 		}
 		lb_imsg(ctx, "cannot open %s: %s", image,
 			 strerror(e));
-		return -e;
+		return -LB_EBADIMAGE;   /* an image that cannot be read: exit 6 */
 	}
 	p->n = 1;
 	if (fstat(p->fd[0], &st) < 0 || !S_ISREG(st.st_mode)) {
-		lb_imsg(ctx, "%s is not a regular file",
+		lb_imsg(ctx, "%s is not a regular file, so not a qcow2 image",
 			 image);
 		lb_pieces_close(p);
 		return -EINVAL;
@@ -366,7 +366,7 @@ int lb_dest_plan(struct lb_ctx *ctx, const char *image, uint64_t need,
 	if (statvfs(dir, &sv) < 0) {
 		lb_imsg(ctx, "cannot examine the "
 			 "destination folder %s: %s", dir, strerror(errno));
-		return -errno;
+		return -LB_ETARGET;     /* no such folder, no access: exit 5 */
 	}
 	uint64_t avail = (uint64_t)sv.f_bavail * sv.f_frsize;
 	if (avail < need) {
