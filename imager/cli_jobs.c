@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "dev.h"
+#include "image.h"      /* LB_DEFAULT_CLUSTER */
 
 enum { OPT_COMPRESS = 256, OPT_LEVEL, OPT_CLUSTER, OPT_SPLIT, OPT_THREADS,
        OPT_PART, OPT_OFFSET, OPT_LENGTH, OPT_FORCE, OPT_YES, OPT_VERIFY,
@@ -49,6 +50,11 @@ static const struct option job_opts[] = {
 #define ALLOW_VERIFY  "em"              /* threads, against */
 #define ALLOW_INFO    "n"               /* json */
 
+/* The one message for a bad --split (also in help and docs/cli.md): 0 is
+ * not "no split", and a piece must hold at least one cluster. */
+#define SPLIT_WORDS "--split takes a size of at least the cluster size " \
+	"(1M, or --cluster-size), e.g. 4095M"
+
 /* Every option any job takes; each command says which ones it accepts. */
 struct job_args {
 	const char *cmd, *allowed;      /* allowed: letters of OPT_* - 256 */
@@ -76,11 +82,13 @@ static int take(struct job_args *a, int c, const char *arg)
 		return cli_parse_int(arg, 1, 22, &a->level) ? cli_usage_error(
 			a->cmd, "--level takes 1..22 (zstd) or 1..9 (zlib)") : 0;
 	case OPT_CLUSTER:
-		return cli_parse_size(arg, &a->cluster) ? cli_usage_error(
-			a->cmd, "--cluster-size takes a size, e.g. 64K") : 0;
+		return cli_parse_size(arg, &a->cluster) || a->cluster < (64u << 10) ||
+		       a->cluster > (2u << 20) || (a->cluster & (a->cluster - 1)) ?
+		       cli_usage_error(a->cmd, "--cluster-size must be a power "
+				       "of two from 64K to 2M") : 0;
 	case OPT_SPLIT:
-		return cli_parse_size(arg, &a->split) ? cli_usage_error(
-			a->cmd, "--split takes a size, e.g. 4095M") : 0;
+		return cli_parse_size(arg, &a->split) || !a->split ?
+		       cli_usage_error(a->cmd, SPLIT_WORDS) : 0;
 	case OPT_THREADS:
 		return cli_parse_int(arg, 1, 1024, &a->threads) ? cli_usage_error(
 			a->cmd, "--threads takes 1..1024") : 0;
@@ -173,9 +181,9 @@ int cli_backup(int argc, char **argv)
 
 	if ((r = parse(&a, argc, argv, 2, 0)))
 		return r < 0 ? 0 : r;
-	if (a.cluster && (a.cluster > (2u << 20) || (a.cluster & (a.cluster - 1))))
-		return cli_usage_error("backup", "--cluster-size takes a power of "
-				       "two up to 2M");
+	/* the writer needs a piece to hold at least one cluster */
+	if (a.split && a.split < (a.cluster ? a.cluster : LB_DEFAULT_CLUSTER))
+		return cli_usage_error("backup", SPLIT_WORDS);
 	o.source.path = a.pos[0];
 	if ((r = cli_span("backup", &o.source, a.part, a.offset, a.length)))
 		return r;
