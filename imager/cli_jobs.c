@@ -302,7 +302,9 @@ static void verify_ok_line(const struct lb_verify_opts *o, const char *note)
 	free(i);
 	if (meta)
 		printf("verify OK: %s is complete, every cluster matches its "
-		       "checksum and the whole disk matches its SHA-256", o->image);
+		       "checksum and the whole disk matches its SHA-256%s", o->image,
+		       used_only ? " (of the restored disk, free space as "
+		       "zeros)" : "");
 	else
 		printf("verify OK: every cluster of %s decoded (it was not made "
 		       "by Lifeboat and has no checksums to compare)", o->image);
@@ -404,8 +406,17 @@ static void info_text(const char *image, const struct lb_image_info *i)
 	info_source(i);
 	printf("created:        %s by lifeboat %s\n", iso_utc(i->created, h, sizeof h),
 	       i->tool_version);
-	printf("source sha256:  %s\nunreadable:     %llu bytes\n", i->sha256,
-	       (unsigned long long)i->bad_bytes);
+	/* A used-blocks image stores no free space: its SHA-256 is that of
+	 * the disk as it restores, not of the source (trial finding 4). */
+	int used = 0;
+	for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++)
+		used |= !i->parts[k].raw;
+	if (used)
+		printf("sha256 of the restored disk (free space as zeros):\n"
+		       "                %s\n", i->sha256);
+	else
+		printf("source sha256:  %s\n", i->sha256);
+	printf("unreadable:     %llu bytes\n", (unsigned long long)i->bad_bytes);
 	if (i->nparts)
 		printf("imaged as:\n");
 	for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++)

@@ -247,7 +247,9 @@ struct lb_image_info {
 	uint32_t logical_sector, physical_sector;
 	int64_t created;            /* seconds since the epoch, UTC */
 	char tool_version[32];
-	char sha256[65];            /* hex of the whole source as read */
+	char sha256[65];            /* hex SHA-256 of the disk as it restores:
+				     * the source as read for raw images;
+				     * free space as zeros for used-blocks */
 	uint64_t stored_clusters, zero_clusters;
 	uint64_t bad_bytes;         /* unreadable bytes (rescue), 0 otherwise */
 	/* Added by partitions/used-blocks, additive: per-partition modes */
