@@ -199,12 +199,12 @@ int cli_backup(int argc, char **argv)
 	cli_ctx_init(&ctx);
 	if ((r = lb_check_source(&ctx, o.source.path, a.force)) < 0 ||
 	    (r = source_size(&ctx, &o.source, &size)) < 0)
-		return cli_fail("backup", &ctx, r);
+		return cli_fail_as("backup", &ctx, r, LB_EXIT_SOURCE_IO);
 	if (r == 1)
 		fprintf(stderr, "lifeboat: warning: %s\n", ctx.msg);
 	ctx.msg[0] = 0;
 	if ((r = lb_backup(&ctx, &o)) < 0)
-		return cli_fail_as("backup", &ctx, r, LB_EXIT_SOURCE_IO);
+		return cli_fail("backup", &ctx, r);
 	done_line("backup", o.source.path, o.image, size, 0);
 	return LB_EXIT_OK;
 }
@@ -264,7 +264,7 @@ int cli_clone(int argc, char **argv)
 	cli_ctx_init(&ctx);
 	if ((r = lb_check_source(&ctx, o.source.path, a.force)) < 0 ||
 	    (r = source_size(&ctx, &o.source, &size)) < 0)
-		return cli_fail("clone", &ctx, r);
+		return cli_fail_as("clone", &ctx, r, LB_EXIT_SOURCE_IO);
 	o.force = a.force;
 	o.threads = a.threads;
 	o.verify_after = a.verify;
@@ -274,7 +274,7 @@ int cli_clone(int argc, char **argv)
 	 * the target (C001), before the person types a name. */
 	o.check_only = 1;
 	if ((r = lb_clone(&ctx, &o)) < 0)
-		return cli_fail_as("clone", &ctx, r, LB_EXIT_SOURCE_IO);
+		return cli_fail("clone", &ctx, r);
 	if ((r = cli_confirm("clone", o.target.path, size, a.yes)))
 		return r;
 	o.check_only = 0;
