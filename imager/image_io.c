@@ -143,7 +143,7 @@ int lb_pieces_open(struct lb_ctx *ctx, struct lb_pieces *p, const char *image)
 		lb_imsg(ctx, "%s is not a regular file, so not a qcow2 image",
 			 image);
 		lb_pieces_close(p);
-		return -EINVAL;
+		return -EBADMSG;
 	}
 	p->size = (uint64_t)st.st_size;
 	return later_piece(ctx, p, image);
