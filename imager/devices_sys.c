@@ -278,9 +278,14 @@ const char *lb_sys_human(uint64_t bytes, char *buf, size_t n)
 		v /= 1024;
 		u++;
 	}
+	/* The one rule for sizes in words (CLI, engine messages; the TUI's
+	 * tui_size follows it): bytes below 1 KiB exactly, else three
+	 * significant digits in binary units: "8.00 MiB", "22.0 MiB",
+	 * "100 MiB" (thresholds on the rounded value, so never "10.00"). */
 	if (u == 0)
 		snprintf(buf, n, "%llu B", (unsigned long long)bytes);
 	else
-		snprintf(buf, n, "%.1f %s", v, unit[u]);
+		snprintf(buf, n, v < 9.995 ? "%.2f %s" : v < 99.95 ? "%.1f %s" :
+			 "%.0f %s", v, unit[u]);
 	return buf;
 }

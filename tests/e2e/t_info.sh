@@ -16,7 +16,7 @@ if grep -q "^created: *2026-11-30 00:41:07 UTC by lifeboat " <<<"$out"; then
 	pass "info shows the creation time as ISO 8601 UTC"
 else fail "info shows the creation time as ISO 8601 UTC" "$(grep created <<<"$out")"; fi
 src=$(grep "^source:" <<<"$out")
-if [[ $src =~ ^source:\ +8388608\ bytes\ \(8\.0\ MiB\),\ sectors\ 512\ logical\ /\ [0-9]+\ physical$ ]]; then
+if [[ $src =~ ^source:\ +8388608\ bytes\ \(8\.00\ MiB\),\ sectors\ 512\ logical\ /\ [0-9]+\ physical$ ]]; then
 	pass "info of a file source shows no unknown model or serial placeholder"
 else fail "info of a file source shows no unknown model or serial placeholder" "$src"; fi
 json=$("$LIFEBOAT" info --json "$T/img.qcow2" 2>&1)

@@ -73,7 +73,7 @@ fi
 
 # 4. too small
 truncate -s 8M "$T/t4.img"; { attach "$T/t4.img" && d4=$LOOP; }
-refused "clone onto a too small target is refused with sizes" "$d4" "too small" "8388608 bytes (8.0 MiB)" "16777216 bytes (16.0 MiB)" -- "$LIFEBOAT" clone "$T/src.img" "$d4" --yes
+refused "clone onto a too small target is refused with sizes" "$d4" "too small" "8388608 bytes (8.00 MiB)" "16777216 bytes (16.0 MiB)" -- "$LIFEBOAT" clone "$T/src.img" "$d4" --yes
 restore_refused "restore onto a too small target is refused with sizes" "$d4" "too small" "8388608 bytes" -- "$LIFEBOAT" restore "$T/img.qcow2" "$d4" --yes
 
 # 5. no --yes and no terminal
