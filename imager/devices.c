@@ -197,10 +197,12 @@ static int fill_device(struct lb_device *d, const char *name)
 	return r;
 }
 
+/* Natural order: digit runs compare as numbers, so loop2 comes before
+ * loop10 and nvme2n1 before nvme10n1 (glibc/musl strverscmp). */
 static int by_name(const void *a, const void *b)
 {
-	return strcmp(((const struct lb_device *)a)->name,
-		      ((const struct lb_device *)b)->name);
+	return strverscmp(((const struct lb_device *)a)->name,
+			  ((const struct lb_device *)b)->name);
 }
 
 int lb_list_devices(struct lb_ctx *ctx, struct lb_device **out)
