@@ -16,6 +16,8 @@ static void from_meta(const struct lb_meta *m, struct lb_image_info *out)
 	out->complete = !!(m->flags & LB_META_COMPLETE);
 	memcpy(out->source_model, m->model, sizeof out->source_model);
 	memcpy(out->source_serial, m->serial, sizeof out->source_serial);
+	memcpy(out->source_path, m->source_path, sizeof out->source_path);
+	out->source_path[sizeof out->source_path - 1] = 0;
 	out->source_size = m->source_size;
 	out->logical_sector = m->logical_sector;
 	out->physical_sector = m->physical_sector;

@@ -255,6 +255,10 @@ struct lb_image_info {
 	/* Added by partitions/used-blocks, additive: per-partition modes */
 	uint32_t nparts;            /* 0 for images without the record */
 	struct lb_part_mode parts[LB_MAX_PART_MODES];
+	/* Added by the TUI (engineer K), additive: the source's path as the
+	 * backup named it ("" when unknown), to tell images apart that have
+	 * no model (files, loop devices, virtual disks). */
+	char source_path[128];
 };
 
 /* Reads the header, tables and Lifeboat metadata of IMAGE (a file or the

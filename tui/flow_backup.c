@@ -35,7 +35,9 @@ static int pick_part(const struct lb_device *d)
 		tui_part_row(&d->parts[i], buf, sizeof buf);
 		rows[i] = strdup(buf);
 	}
-	snprintf(buf, sizeof buf, "Partitions on %s (%s):", d->path, d->model);
+	char lab[400];
+	snprintf(buf, sizeof buf, "Partitions on %s:",
+		 tui_dev_label(lab, sizeof lab, d));
 	struct tui_menu m = { .title = "Back up a partition: which one?",
 			      .intro = buf, .rows = rows, .n = n };
 	int r = tui_menu_run(&m);
@@ -254,14 +256,16 @@ void tui_flow_backup(struct tui_disks *d, int partition)
 		s.span.length = s.part->size;
 		s.size = s.part->size;
 	}
-	if (tui_pick_image_dir(d, s.dev, dir, sizeof dir) != 0)
-		return;
-	tui_propose_name(&s, "", name, sizeof name);
-	do {
-		if (tui_ask_name("Back up: name the image", &s, dir, name,
-				 sizeof name) != 0)
+	/* Esc on the name screen goes back one step, to the destination. */
+	for (int named = -1; named != 0;) {
+		if (tui_pick_image_dir(d, s.dev, dir, sizeof dir) != 0)
 			return;
-	} while (run(&s, dir, name) != 0);
+		tui_propose_name(&s, "", name, sizeof name);
+		while ((named = tui_ask_name("Back up: name the image", &s, dir,
+					     name, sizeof name)) == 0 &&
+		       run(&s, dir, name) != 0)
+			;
+	}
 }
 
 int tui_pick_image_dir(struct tui_disks *d, const struct lb_device *src,

@@ -31,8 +31,9 @@ static void result(const struct tui_job *j, const struct lb_device *s,
 	const char *lines[5];
 	int n = 0;
 
-	snprintf(l[n++], 700, "From: %s (%s)", s->path, s->model);
-	snprintf(l[n++], 700, "To:   %s (%s)", t->path, t->model);
+	char lab[400];
+	snprintf(l[n++], 700, "From: %s", tui_dev_label(lab, sizeof lab, s));
+	snprintf(l[n++], 700, "To:   %s", tui_dev_label(lab, sizeof lab, t));
 	if (j->rc >= 0) {
 		snprintf(l[n++], 700, "The copy was read back and matches the "
 			 "source (in %s).", tui_duration(tm, sizeof tm,
@@ -75,8 +76,9 @@ void tui_flow_clone(struct tui_disks *d)
 	if (t < 0)
 		return;
 	const struct lb_device *dst = &d->dev[t];
-	snprintf(action, sizeof action, "Lifeboat will copy the disk %s (%s) "
-		 "onto this disk:", src->path, src->model);
+	char lab[400];
+	snprintf(action, sizeof action, "Lifeboat will copy the disk %s onto "
+		 "this disk:", tui_dev_label(lab, sizeof lab, src));
 	if (!tui_confirm_erase(dst, action, 0))
 		return;
 	memset(&j, 0, sizeof j);

@@ -119,16 +119,19 @@ void tui_flow_rescue(struct tui_disks *d)
 	s.dev = &d->dev[i];
 	s.span = (struct lb_span){ s.dev->path, 0, 0 };
 	s.size = s.dev->size;
-	if (tui_pick_image_dir(d, s.dev, dir, sizeof dir) != 0)
-		return;
-	tui_propose_name(&s, "-rescue", name, sizeof name);
-	do {
-		if (tui_ask_name("Rescue: name the image", &s, dir, name,
-				 sizeof name) != 0)
+	/* Esc on the name screen goes back one step, to the destination. */
+	for (int named = -1; named != 0;) {
+		if (tui_pick_image_dir(d, s.dev, dir, sizeof dir) != 0)
 			return;
-		snprintf(image, sizeof image, "%s%s%s", dir,
-			 dir[strlen(dir) - 1] == '/' ? "" : "/", name);
-	} while (!may_start(image, &resume));
+		tui_propose_name(&s, "-rescue", name, sizeof name);
+		while ((named = tui_ask_name("Rescue: name the image", &s, dir,
+					     name, sizeof name)) == 0) {
+			snprintf(image, sizeof image, "%s%s%s", dir,
+				 dir[strlen(dir) - 1] == '/' ? "" : "/", name);
+			if (may_start(image, &resume))
+				break;
+		}
+	}
 	memset(&j, 0, sizeof j);
 	j.kind = TJ_RESCUE;
 	snprintf(j.title, sizeof j.title, "Rescuing %s to %s", s.dev->path,

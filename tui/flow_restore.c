@@ -31,7 +31,8 @@ static void result(const struct tui_job *j, const struct lb_device *t,
 	int n = 0;
 
 	snprintf(l[n++], 700, "Image:  %s", image);
-	snprintf(l[n++], 700, "Onto:   %s (%s)", t->path, t->model);
+	char lab[400];
+	snprintf(l[n++], 700, "Onto:   %s", tui_dev_label(lab, sizeof lab, t));
 	if (j->rc >= 0) {
 		snprintf(l[n++], 700, "The disk now holds what the image holds; "
 			 "it was read back and compared (in %s).",

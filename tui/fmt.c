@@ -19,8 +19,17 @@ char *tui_size(char *buf, size_t n, uint64_t bytes)
 	if (u == 0)
 		snprintf(buf, n, "%llu B", (unsigned long long)bytes);
 	else
-		snprintf(buf, n, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" :
+		/* The CLI's rule (devices_sys.c lb_sys_human): three
+		 * significant digits, thresholds on the rounded value, so
+		 * "8.00 MiB", "22.0 MiB", "100 MiB" and never "10.00 MiB". */
+		snprintf(buf, n, v < 9.995 ? "%.2f %s" : v < 99.95 ? "%.1f %s" :
 			 "%.0f %s", v, unit[u]);
+	return buf;
+}
+
+char *tui_dev_label(char *buf, size_t n, const struct lb_device *d)
+{
+	snprintf(buf, n, d->model[0] ? "%s (%s)" : "%s", d->path, d->model);
 	return buf;
 }
 

@@ -68,49 +68,99 @@ static int scan(const char *dir, struct found *v)
 	return n;
 }
 
+/* The source column: the model, else the end of the source's path (the
+ * part that tells two files or loop devices apart). */
+static const char *source_text(const struct lb_image_info *i, char *buf,
+			       size_t n)
+{
+	size_t l = strlen(i->source_path);
+
+	if (i->source_model[0])
+		return i->source_model;
+	if (!l)
+		return "(unknown)";
+	if (l <= 14)
+		return i->source_path;
+	snprintf(buf, n, "...%s", i->source_path + l - 11);
+	return buf;
+}
+
 static void row(const struct found *f, char *buf, size_t n)
 {
-	char date[16] = "?", sz[32];
+	char date[24] = "?", sz[32], src[32];
 	time_t t = (time_t)f->info.created;
 	struct tm tm;
 
-	if (f->ok && f->info.created > 0 && gmtime_r(&t, &tm))
-		strftime(date, sizeof date, "%Y-%m-%d", &tm);
-	if (!f->ok) {
-		snprintf(buf, n, "%-24.24s cannot be read: %s", f->name, f->why);
-		return;
-	}
+	if (f->info.created > 0 && gmtime_r(&t, &tm))
+		strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
 	int ver = tui_verified(f->path);
-	snprintf(buf, n, "%-24.24s %-10s %-16.16s %9s  %s", f->name, date,
-		 f->info.source_model[0] ? f->info.source_model : "(unknown)",
+	snprintf(buf, n, "%-20.20s %-16s %-14.14s %9s  %s", f->name, date,
+		 source_text(&f->info, src, sizeof src),
 		 tui_size(sz, sizeof sz, f->info.virtual_size),
 		 f->why[0] ? f->why : ver > 0 ? "verified OK" : ver == 0 ?
 		 "FAILED verify" : "complete");
 }
 
+/* Rows for an image the engine cannot read: its name, then the reason
+ * (with this folder's path left out) wrapped below it, so it is never cut
+ * off at 80 columns.  Returns the rows added (at most 3). */
+static int bad_rows(const char *dir, const struct found *f, char **rows)
+{
+	char why[200], *w = why, buf[200];
+	size_t dl = strlen(dir);
+	int n = 0;
+
+	snprintf(why, sizeof why, "%s", f->why);
+	for (char *p; dl && (p = strstr(why, dir)) && p[dl] == '/';)
+		memmove(p, p + dl + 1, strlen(p + dl + 1) + 1);
+	snprintf(buf, sizeof buf, "%-20.20s cannot be read:", f->name);
+	rows[n++] = strdup(buf);
+	while (*w && n < 3) {
+		int len = (int)strlen(w), cut = len > 72 ? 72 : len;
+		while (cut < len && cut > 20 && w[cut] != ' ')
+			cut--;
+		snprintf(buf, sizeof buf, "    %.*s", cut, w);
+		rows[n++] = strdup(buf);
+		w += cut;
+		while (*w == ' ')
+			w++;
+	}
+	return n;
+}
+
 static int menu(const char *dir, const char *title, struct found *v,
 		int cnt, int *sel)
 {
-	char **rows = calloc((size_t)cnt, sizeof *rows), intro[4600];
-	int en[MAX_IMAGES], r;
+	char **rows = calloc((size_t)cnt * 3, sizeof *rows), intro[4600];
+	int en[MAX_IMAGES * 3], map[MAX_IMAGES * 3], nr = 0, r, at = 0;
 
 	for (int i = 0; rows && i < cnt; i++) {
 		char buf[400];
-		row(&v[i], buf, sizeof buf);
-		rows[i] = strdup(buf);
-		en[i] = v[i].ok;
+		int k = 1;
+		if (i == *sel)
+			at = nr;
+		if (v[i].ok) {
+			row(&v[i], buf, sizeof buf);
+			rows[nr] = strdup(buf);
+		} else {
+			k = bad_rows(dir, &v[i], rows + nr);
+		}
+		for (int j = 0; j < k; j++, nr++) {
+			en[nr] = v[i].ok;
+			map[nr] = i;
+		}
 	}
 	snprintf(intro, sizeof intro, "Images in %s  (V checks the highlighted "
-		 "one now)\n%-24s %-10s %-16s %9s  %s", dir, "File", "Made",
+		 "one now)\n%-20s %-16s %-14s %9s  %s", dir, "File", "Made (UTC)",
 		 "Source disk", "Size", "State");
 	struct tui_menu m = { .title = title, .intro = intro, .rows = rows,
-			      .enabled = en, .n = rows ? cnt : 0, .sel = *sel,
+			      .enabled = en, .n = rows ? nr : 0, .sel = at,
 			      .keys = "V", .footer = "Up/Down move  Enter "
 			      "choose  V verify  Esc back" };
 	r = tui_menu_run(&m);
-	*sel = m.sel;
-	tui_rows_free(rows, rows ? cnt : 0);
-	return r;
+	*sel = m.sel >= 0 && m.sel < nr ? map[m.sel] : 0;
+	tui_rows_free(rows, rows ? nr : 0);
+	return r >= 0 ? map[r] : r;
 }
 
 int tui_pick_image(const char *dir, const char *title, char *path, size_t n,

@@ -132,9 +132,15 @@ const char *tui_target_refusal(const struct lb_device *d, uint64_t need,
 	if (image && tui_disk_holds(d, image))
 		return "holds the image being restored";
 	if (mnt) {
-		snprintf(buf, n, "is in use (%s%s) - unmount it first",
-			 *mnt ? "mounted at " : "mounted, swap or part of a "
-			 "volume", mnt);
+		/* The row after "  ^ cannot be used: this disk " has 48
+		 * columns at 80: the advice goes when the path needs them. */
+		if (!*mnt)
+			snprintf(buf, n, "is in use (mounted, swap, RAID or LVM)");
+		else if (strlen(mnt) <= 16)
+			snprintf(buf, n, "is in use (mounted at %s) - unmount it "
+				 "first", mnt);
+		else
+			snprintf(buf, n, "is in use (mounted at %s)", mnt);
 		return buf;
 	}
 	if (d->read_only)

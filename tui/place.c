@@ -56,13 +56,36 @@ static int run_mount(const char *dev, const char *dir, const char *fs,
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* Says why a mount failed and what to try: the kernel's reason (mount(2)'s
+ * errno), and for a partition that had no /dev node that the kernel has
+ * not re-read the disk's table since it was written (trial finding 7). */
+static void mount_failed(char *err, size_t en, const struct lb_partition *p,
+			 const char *dev, const char *dir, int why, int no_node)
+{
+	const char *hint =
+		why == ENODEV ? "This system has no driver for that "
+		"filesystem." :
+		why == EBUSY ? "It is in use: mounted elsewhere or open." :
+		why == EROFS || why == EACCES ? "The drive is write-protected; "
+		"choose another drive, or a folder." :
+		"The filesystem may be damaged or not what it seems: check it "
+		"on another computer, or choose another drive.";
+
+	snprintf(err, en, "Cannot mount %s (%s, via %s) on %s: %s. %s%s",
+		 p->name, p->fstype, dev, dir, why ? strerror(why) :
+		 "mount failed", hint, no_node ? " The kernel has not re-read "
+		 "this disk's partition table since it was written (no /dev "
+		 "node for it): U (Update the disk list) or a reboot may "
+		 "help." : "");
+}
+
 static int do_mount(const struct lb_device *d, const struct lb_partition *p,
 		    int write, char *dir, size_t n, char *err, size_t en)
 {
 	char dev[128], opts[128];
 	const char *fs = !strcmp(p->fstype, "ntfs") ? "ntfs3" : p->fstype;
 	struct stat st;
-	int r, loop_fd = -1;
+	int r, loop_fd = -1, why = 0, no_node = 0;
 
 	snprintf(dir, n, "/mnt/lifeboat/%s", p->name);
 	for (int i = 0; i < MAX_MOUNTS; i++)
@@ -77,6 +100,7 @@ static int do_mount(const struct lb_device *d, const struct lb_partition *p,
 	snprintf(dev, sizeof dev, "/dev/%s", p->name);
 	snprintf(opts, sizeof opts, "%s", write ? "rw" : "ro");
 	if (stat(dev, &st) != 0) {
+		no_node = 1;
 		/* No node (the kernel has not read this table): a loop device
 		 * over the partition's bytes.  Not BusyBox's -o loop,offset=,
 		 * which hands sizelimit= to the filesystem (EINVAL). */
@@ -84,19 +108,24 @@ static int do_mount(const struct lb_device *d, const struct lb_partition *p,
 		loop_fd = lb_loop_attach(&ctx, d->path, p->start, p->size,
 					 !write, dev, sizeof dev);
 		if (loop_fd < 0) {
-			snprintf(err, en, "cannot mount partition %s: %s",
-				 p->name, ctx.msg);
+			snprintf(err, en, "cannot mount partition %s: /dev/%s "
+				 "does not exist and no loop device could be set "
+				 "up over its bytes (%s). The kernel has not "
+				 "re-read this disk's partition table since it "
+				 "was written: choose U (Update the disk list), "
+				 "or reboot.", p->name, p->name, ctx.msg);
 			return -1;
 		}
 	}
 	r = mount(dev, dir, fs, write ? 0 : MS_RDONLY, NULL);
-	if (r != 0)
+	if (r != 0) {
+		why = errno;
 		r = run_mount(dev, dir, p->fstype, opts);
+	}
 	if (loop_fd >= 0)
 		close(loop_fd);         /* the mount holds the device now */
 	if (r != 0) {
-		snprintf(err, en, "cannot mount %s (%s) on %s (-o %s)", dev,
-			 p->fstype, dir, opts);
+		mount_failed(err, en, p, dev, dir, why, no_node);
 		return -1;
 	}
 	for (int i = 0; i < MAX_MOUNTS; i++)
@@ -190,7 +219,7 @@ static int build(struct tui_disks *d, int write, const struct lb_device *skip,
 static int use_choice(const struct choice *c, int write, char *dir,
 		      size_t n)
 {
-	char err[512];
+	char err[768];
 	const char *env = getenv("LIFEBOAT_IMAGE_DIR");
 
 	if (c->kind == CH_ENV)

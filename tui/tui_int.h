@@ -90,6 +90,8 @@ int tui_menu_run(struct tui_menu *m);
 
 char *tui_size(char *buf, size_t n, uint64_t bytes);   /* "4.0 GiB" */
 char *tui_rate(char *buf, size_t n, double bytes_per_s);
+/* "/dev/sda (MODEL)", or the path alone when no model is reported. */
+char *tui_dev_label(char *buf, size_t n, const struct lb_device *d);
 char *tui_duration(char *buf, size_t n, double seconds); /* "1:02:03" */
 /* Copies S into BUF keeping only [A-Za-z0-9._-], spaces as '_'. */
 void tui_safe_name(char *buf, size_t n, const char *s);

@@ -33,6 +33,10 @@ the medium, else `/tmp/lifeboat.log`).  Reboot and power off act only
 when `/run/lifeboat/medium` exists (the medium's init writes it).
 SIGTERM or SIGHUP (a serial line hanging up) cancels a running job,
 unmounts what Lifeboat mounted under `/mnt/lifeboat` and exits with 8.
+`LIFEBOAT_ASCII=1` draws popup borders with `+ - |` instead of the
+line-drawing set (which some serial terminals print as `lqqk x mqj`);
+this is automatic on `/dev/ttyS*`, `ttyAMA*`, `ttyUSB*` and when TERM was
+unset or unknown, and `LIFEBOAT_ASCII=0` turns it off.
 
 Keys: arrows move, Enter chooses, Esc goes back (and, on the progress
 screen, asks before cancelling), Tab moves between the disk table and the
@@ -41,7 +45,12 @@ log from the home, progress and result screens; V in an image list
 verifies the highlighted image.  Target disks and partitions start with
 nothing highlighted; disks that may not be written stay listed with the
 reason ("holds the image being restored", "is in use (mounted at ...)",
-"is too small", "holds the Lifeboat medium").
+"is too small", "holds the Lifeboat medium").  A restore offers every
+disk the engine accepts: one smaller than the image when every partition
+(and a GPT backup) fits, as `lb_image_min_target` computes with the
+restore's own rule.  Esc on the "name the image" screen goes back to the
+destination choice.  When a destination partition cannot be mounted, the
+message gives the kernel's reason and what to try.
 
 The screens hold no imaging logic: each job is one call into the engine
 (`lb_backup`, `lb_restore`, `lb_clone`, `lb_verify`, `lb_rescue`) on a

@@ -31,6 +31,9 @@ keys Enter
 shown "backup: folder browser shows free space" "free of"
 keys Enter
 shown "backup: proposes a name from model and date" "a-$(date +%Y-%m-%d).qcow2"
+# Esc on the name screen goes back one step, to the destination choice.
+esc; shown "backup: Esc on the name goes back to the destination" "Where should the image go?"
+keys Enter; tui_wait "free of"; keys Enter; tui_wait "File name of the image"
 keys C-u; type_text "disk.qcow2"; keys Enter
 if ! tui_wait "Backup result" 120; then
 	fail "backup: finishes" "$(screen)"

@@ -14,6 +14,7 @@ head -c 34M /dev/urandom | dd of="$T/src.img" bs=1M seek=1 conv=notrunc status=n
 mkdir "$T/imgs"
 $LIFEBOAT backup "$T/src.img" "$T/imgs/src.qcow2" >"$T/backup.out" 2>&1 ||
 	{ fail "restore-small: backup" "$(cat "$T/backup.out")"; exit 0; }
+head -c 70000 "$T/imgs/src.qcow2" >"$T/imgs/zz-cut-short.qcow2"
 truncate -s 60M "$T/t.img"; truncate -s 20M "$T/tiny.img"
 L=$(mkloop "$T/t.img") && S=$(mkloop "$T/tiny.img") || { skip restore-small "losetup failed"; exit 0; }
 l=${L#/dev/}; s=${S#/dev/}
@@ -22,7 +23,13 @@ tui_start "LIFEBOAT_TUI_DEVICES='$S $L' LIFEBOAT_IMAGE_DIR=$T/imgs" ||
 	{ fail "restore-small: starts" "$(screen)"; exit 0; }
 keys r; tui_wait "Where are the images?"; keys Enter
 tui_wait "Use this folder"; keys Enter
-tui_wait "Restore: which image?" 10; keys Enter
+tui_wait "Restore: which image?" 10
+shown_re "image list: date and time (HH:MM) of each image" "^> src.qcow2 +20[0-9-]{8} [0-2][0-9]:[0-5][0-9] "
+shown_re "image list: the source's path when there is no model" "^> src.qcow2 .*src.img +64.0 MiB"
+shown "image list: an unreadable image stays listed" "zz-cut-short.qcow2   cannot be read:"
+shown_re "image list: its reason on the next line, without the folder" "^ +zz-cut-short.qcow2 is 70000 bytes"
+check "image list: no line runs past 80 columns" bash -c "! tmux -L $TUI_SOCK capture-pane -t lb -p | grep -q '.\{81\}'"
+keys Enter
 tui_wait "onto what?" 10; keys Enter
 if ! tui_wait "which disk should be overwritten" 10; then
 	fail "restore-small: target list" "$(screen)"; exit 0
