@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "lifeboat.h"
@@ -422,10 +423,12 @@ static int ov_resolve(const char *path, uint64_t lo, uint64_t hi,
 			lo += s;
 			hi = hi == UINT64_MAX ? hi : hi + s;
 		}
-		struct stat ds;
-		snprintf(buf, sizeof buf, "/dev/%s", disk);
-		dev_t dd = stat(buf, &ds) == 0 && S_ISBLK(ds.st_mode) ? ds.st_rdev :
-			   st.st_rdev;
+		/* The disk's dev_t from sysfs ("MAJ:MIN"): needs no /dev node. */
+		unsigned ma, mi;
+		dev_t dd = st.st_rdev;
+		if (lb_sys_read(disk, "dev", buf, sizeof buf) == 0 &&
+		    sscanf(buf, "%u:%u", &ma, &mi) == 2)
+			dd = makedev(ma, mi);
 		v[n++] = (struct ov_id){ 1, dd, 0, lo, hi };
 		if (lb_sys_loop_backing(disk, cur, sizeof cur) < 0)
 			return n;
