@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "dev.h"
 #include "tui_int.h"
 
 static void copy_dev(struct lb_device *dst, const struct lb_device *src)
@@ -99,6 +100,54 @@ int tui_disks_load(struct tui_disks *d)
 	if (d->n == 0 && !d->msg[0])
 		snprintf(d->msg, sizeof d->msg, "No disks were found.");
 	return d->n;
+}
+
+/* 1 when disk D lists a partition that has no /dev node: the kernel has
+ * not read the table that is on the disk now (e.g. after a clone). */
+static int missing_nodes(const struct lb_device *d)
+{
+	char node[160];
+	struct stat st;
+
+	for (size_t p = 0; p < d->nparts; p++) {
+		snprintf(node, sizeof node, "/dev/%s", d->parts[p].name);
+		if (stat(node, &st) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+int tui_disks_reread(struct tui_disks *d, char *said, size_t n)
+{
+	int asked = 0;
+	size_t o = 0;
+
+	said[0] = '\0';
+	for (int i = 0; i < d->n; i++) {
+		const struct lb_device *dv = &d->dev[i];
+		char buf[300];
+		if (strncmp(dv->path, "/dev/", 5) || !missing_nodes(dv) ||
+		    tui_target_refusal(dv, 0, NULL, buf, sizeof buf))
+			continue;       /* a file, nodes there, or in use */
+		struct lb_ctx ctx = { 0 };
+		struct lb_dev *h = NULL;
+		struct lb_span sp = { .path = dv->path };
+		int r = lb_dev_open(&ctx, &sp, LB_DEV_WRITE, 0, &h);
+		if (!r) {       /* writes nothing: fsync and BLKRRPART only */
+			r = lb_dev_reread_table(&ctx, h);
+			lb_dev_close(h);
+		}
+		tui_log("update: re-read the partition table of %s: %s",
+			dv->path, r == 0 ? "done" : r > 0 ? "the kernel refused "
+			"(a reboot will show the partitions)" : ctx.msg);
+		o += (size_t)snprintf(said + o, o < n ? n - o : 0, "%s%s (%s)",
+				      asked ? ", " : "", dv->name, r == 0 ?
+				      "re-read" : "not re-read: reboot");
+		if (o >= n)
+			o = n - 1;
+		asked++;
+	}
+	return asked;
 }
 
 void tui_disks_free(struct tui_disks *d)

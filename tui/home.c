@@ -125,7 +125,16 @@ static int act(struct home *h, int key)
 	case 'T': tui_sys_power(1); break;
 	case 'O': tui_sys_power(0); break;
 	case 'Q': return !tui_ask("Quit", "Leave Lifeboat?");
-	case 'U': break;
+	case 'U': {
+		char said[400], msg[600];
+		if (tui_disks_reread(&h->disks, said, sizeof said) > 0) {
+			snprintf(msg, sizeof msg, "Asked the kernel to read the "
+				 "partition tables again: %s. The disk list "
+				 "is read again now.", said);
+			tui_message("Update the disk list", msg);
+		}
+		break;
+	}
 	default: return 1;
 	}
 	unload(h);

@@ -114,6 +114,11 @@ struct tui_disks {
 
 int tui_disks_load(struct tui_disks *d);
 void tui_disks_free(struct tui_disks *d);
+/* "U": asks the kernel to re-read the partition table (the engine's
+ * lb_dev_reread_table, BLKRRPART) of each disk whose partitions have no
+ * /dev node and that is not in use.  Writes nothing.  Returns how many
+ * were asked, with "NAME (re-read)..." in SAID for the screen. */
+int tui_disks_reread(struct tui_disks *d, char *said, size_t n);
 /* One table row: "loop3  64.0 MiB  QEMU HARDDISK  usb  LIFEBOAT MEDIUM". */
 void tui_disk_row(const struct lb_device *d, char *buf, size_t n);
 void tui_part_row(const struct lb_partition *p, char *buf, size_t n);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Trial finding 7: when a destination partition cannot be mounted, the
 # message says why (the kernel's reason) and what to try, in words that
-# fit the popup; nothing is mounted and the screens go on.
+# fit the popup; nothing is mounted and the screens go on.  U asks the
+# kernel to re-read the table of a disk whose partitions have no node.
 . "$(dirname "$0")/tui_lib.sh"
 
 loops_or_skip mount-fail || exit 0
@@ -12,6 +13,7 @@ printf 'label: dos\nstart=2048, size=63488, type=83\n' | sfdisk -q "$T/bad.img" 
 mkfs.ext4 -q -F -O ^metadata_csum -E offset=1048576 "$T/bad.img" 31744 >/dev/null 2>&1
 # s_log_block_size = 20: blkid still says ext4, the kernel refuses it.
 printf '\x14' | dd of="$T/bad.img" bs=1 seek=$((1048576 + 1024 + 24)) conv=notrunc status=none
+cp "$T/bad.img" "$T/bad.copy"
 D=$(mkloop "$T/bad.img") || { skip mount-fail "losetup failed"; exit 0; }
 d=${D#/dev/}
 
@@ -29,3 +31,14 @@ shown "mount-fail: says what to try" "choose another drive"
 check "mount-fail: nothing left mounted" bash -c "! grep -q /mnt/lifeboat/${d}p1 /proc/mounts"
 keys Enter
 shown "mount-fail: back at the destination choice" "Where should the image go?"
+esc; tui_wait "Disks in this machine"
+
+# Loop devices here have no partition nodes: U asks the kernel (BLKRRPART
+# through the engine's lb_dev_reread_table) and says what it answered.
+keys u
+shown "update: U asks the kernel to re-read the table" "Asked the kernel to read the partition tables again: $d"
+shown_re "update: says whether it was re-read" "\((re-read|not re-read: reboot)\)"
+check "update: the session log has the kernel's answer" grep -q "update: re-read the partition table of $D" "$T/tui.log"
+keys Enter
+shown "update: back home with the list read again" "Disks in this machine"
+check "update: the disk is not written" cmp -s "$T/bad.img" "$T/bad.copy"
