@@ -50,7 +50,10 @@ disk the engine accepts: one smaller than the image when every partition
 (and a GPT backup) fits, as `lb_image_min_target` computes with the
 restore's own rule.  Esc on the "name the image" screen goes back to the
 destination choice.  When a destination partition cannot be mounted, the
-message gives the kernel's reason and what to try.
+message gives the kernel's reason and what to try.  U (Update the disk
+list) also asks the kernel to re-read the partition table of each disk
+whose partitions have no /dev node (after a clone or restore onto it) and
+that is not in use; it writes nothing.
 
 The screens hold no imaging logic: each job is one call into the engine
 (`lb_backup`, `lb_restore`, `lb_clone`, `lb_verify`, `lb_rescue`) on a
