@@ -31,10 +31,10 @@ static void on_signal(int sig)
 
 /* Every size in words the command prints goes through here: three
  * significant digits in binary units ("8.00 MiB", "22.0 MiB", "100 MiB"),
- * the same rule as the engine's messages (lb_sys_human). */
+ * the same rule as the engine's messages (lb_human_size). */
 const char *cli_human(uint64_t bytes, char *buf, size_t n)
 {
-	return lb_sys_human(bytes, buf, n);
+	return lb_human_size(bytes, buf, n);
 }
 
 static void fmt_eta(double eta, char *buf, size_t n)

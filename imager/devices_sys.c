@@ -268,7 +268,7 @@ int lb_sys_loop_backing(const char *name, char *path, size_t n)
 	return 0;
 }
 
-const char *lb_sys_human(uint64_t bytes, char *buf, size_t n)
+char *lb_human_size(uint64_t bytes, char *buf, size_t n)
 {
 	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
 	double v = (double)bytes;
@@ -278,8 +278,8 @@ const char *lb_sys_human(uint64_t bytes, char *buf, size_t n)
 		v /= 1024;
 		u++;
 	}
-	/* The one rule for sizes in words (CLI, engine messages; the TUI's
-	 * tui_size follows it): bytes below 1 KiB exactly, else three
+	/* The one rule for sizes in words (CLI, TUI, engine messages):
+	 * bytes below 1 KiB exactly, else three
 	 * significant digits in binary units: "8.00 MiB", "22.0 MiB",
 	 * "100 MiB" (thresholds on the rounded value, so never "10.00"). */
 	if (u == 0)

@@ -90,8 +90,5 @@ static inline void lb_sys_copy(char *dst, size_t n, const char *src)
 		dst[l] = 0;
 }
 
-/* "1.50 GiB"-style text for BYTES into BUF[N] (three significant digits,
- * binary units; bytes below 1 KiB exactly); returns BUF. */
-const char *lb_sys_human(uint64_t bytes, char *buf, size_t n);
 
 #endif

@@ -340,6 +340,12 @@ int lb_check_overlap(struct lb_ctx *ctx, const struct lb_span *a,
 int lb_loop_attach(struct lb_ctx *ctx, const char *path, uint64_t offset,
 		   uint64_t length, int read_only, char *out, size_t outlen);
 
+/* Writes BYTES as a person reads it into BUF[N] and returns BUF: exact
+ * bytes below 1 KiB, else three significant digits in binary units
+ * ("8.00 MiB", "22.0 MiB", "100 MiB").  The one rule for sizes in the
+ * CLI, the TUI and the engine's messages.  devices_sys.c. */
+char *lb_human_size(uint64_t bytes, char *buf, size_t n);
+
 /* Maps a negative errno or -LB_E* from a job to a process exit code (enum
  * lb_exit).  Plain errnos: ECANCELED 8; EBADMSG, EUCLEAN, ENOEXEC, EPROTO
  * 6; ENOSPC, EFBIG, EDQUOT, EROFS 5; EIO, ENXIO, ENODEV, ENOMEDIUM 4;

@@ -126,8 +126,8 @@ static int too_small(struct lb_ctx *ctx, const char *path, uint64_t have,
 		return 0;
 	snprintf(why, sizeof why, "it is too small: it holds %llu bytes (%s) "
 		 "but %llu bytes (%s) are needed", (unsigned long long)have,
-		 lb_sys_human(have, a, sizeof a), (unsigned long long)need,
-		 lb_sys_human(need, b, sizeof b));
+		 lb_human_size(have, a, sizeof a), (unsigned long long)need,
+		 lb_human_size(need, b, sizeof b));
 	return refuse(ctx, path, why);
 }
 

@@ -8,23 +8,7 @@
 
 char *tui_size(char *buf, size_t n, uint64_t bytes)
 {
-	static const char *unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double v = (double)bytes;
-	int u = 0;
-
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, n, "%llu B", (unsigned long long)bytes);
-	else
-		/* The CLI's rule (devices_sys.c lb_sys_human): three
-		 * significant digits, thresholds on the rounded value, so
-		 * "8.00 MiB", "22.0 MiB", "100 MiB" and never "10.00 MiB". */
-		snprintf(buf, n, v < 9.995 ? "%.2f %s" : v < 99.95 ? "%.1f %s" :
-			 "%.0f %s", v, unit[u]);
-	return buf;
+	return lb_human_size(bytes, buf, n);
 }
 
 char *tui_dev_label(char *buf, size_t n, const struct lb_device *d)

@@ -28,9 +28,9 @@ int main(void)
 	CHECK("strerror: errnos use strerror", !strcmp(lb_strerror(-EIO), strerror(EIO)));
 	CHECK("phase names", !strcmp(lb_phase_name(LB_PHASE_COPY), "copy") &&
 	      !strcmp(lb_phase_name((enum lb_phase)99), "unknown"));
-	CHECK("human: bytes", !strcmp(lb_sys_human(512, buf, sizeof buf), "512 B"));
-	CHECK("human: MiB", !strcmp(lb_sys_human(16 << 20, buf, sizeof buf), "16.0 MiB"));
-	CHECK("human: GiB", !strcmp(lb_sys_human(3ULL << 29, buf, sizeof buf), "1.50 GiB"));
+	CHECK("human: bytes", !strcmp(lb_human_size(512, buf, sizeof buf), "512 B"));
+	CHECK("human: MiB", !strcmp(lb_human_size(16 << 20, buf, sizeof buf), "16.0 MiB"));
+	CHECK("human: GiB", !strcmp(lb_human_size(3ULL << 29, buf, sizeof buf), "1.50 GiB"));
 	if (stat("/", &st) == 0 && lb_sys_name(st.st_dev, name) == 0)
 		CHECK("sysfs: the root filesystem's device has a name", name[0] != 0);
 	else
