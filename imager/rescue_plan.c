@@ -39,21 +39,25 @@ static void *plan_main(void *arg)
 {
 	struct plan_job *j = arg;
 	struct lb_ctx c = { 0 };
-	struct lb_disk_plan plan;
+	/* On the heap, as probe.h asks: it is larger than musl's 128 KiB
+	 * thread stack (on the ISO this thread crashed on entry). */
+	struct lb_disk_plan *plan = calloc(1, sizeof *plan);
 	struct lb_dev *d;
 	int ok = 0, gone;
 
-	memset(&plan, 0, sizeof plan);
-	if (lb_dev_open(&c, &j->span, LB_DEV_READ, 0, &d) == 0) {
-		if (lb_plan_used(&c, d, 0, &plan) == 0 && !plan.raw &&
-		    lb_extmap_finish(&plan.used) == 0 && plan.used.n) {
-			j->used = plan.used;
-			lb_extmap_init(&plan.used);
+	if (!plan)
+		snprintf(c.msg, sizeof c.msg, "no memory for the plan");
+	else if (lb_dev_open(&c, &j->span, LB_DEV_READ, 0, &d) == 0) {
+		if (lb_plan_used(&c, d, 0, plan) == 0 && !plan->raw &&
+		    lb_extmap_finish(&plan->used) == 0 && plan->used.n) {
+			j->used = plan->used;
+			lb_extmap_init(&plan->used);
 			ok = 1;
 		}
-		lb_plan_free(&plan);
+		lb_plan_free(plan);
 		lb_dev_close(d);
 	}
+	free(plan);
 	pthread_mutex_lock(&j->mu);
 	j->ok = ok;
 	snprintf(j->msg, sizeof j->msg, "%s", c.msg[0] ? c.msg :
@@ -112,9 +116,18 @@ static int wait_done(struct plan_job *j, unsigned timeout_ms)
 int lb_rs_plan(struct rs *s, char *why, size_t whysz)
 {
 	struct plan_job *j = job_new(&s->o->source);
+	pthread_attr_t at;
 	pthread_t th;
+	int e = 1;
 
-	if (!j || pthread_create(&th, NULL, plan_main, j)) {
+	/* Probing walks libblkid/libfdisk/libext2fs: give it the stack glibc
+	 * gives every thread (musl's default is 128 KiB). */
+	if (j && pthread_attr_init(&at) == 0) {
+		pthread_attr_setstacksize(&at, 8u << 20);
+		e = pthread_create(&th, &at, plan_main, j);
+		pthread_attr_destroy(&at);
+	}
+	if (e) {
 		if (j)
 			job_free(j);
 		snprintf(why, whysz, "could not start the planning thread");
