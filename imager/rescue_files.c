@@ -12,7 +12,7 @@
  * without being opened.  A filesystem libext2fs cannot open (its
  * superblock was in a bad area) is named in the log and skipped.
  * FAT12/16/32 is walked by rescue_files_fat.c, NTFS by
- * rescue_files_ntfs.c; exFAT is not walked yet (docs/rescue.md).
+ * rescue_files_ntfs.c, exFAT by rescue_files_exfat.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -173,6 +173,14 @@ static int scan_part(struct lb_ctx *ctx, struct walk *w, const char *data,
 		log_line(ctx, "rescue: partition %u: the FAT has %s: the list "
 			 "of damaged files is incomplete", p->number,
 			 "cross-linked or looping cluster chains");
+	r = !strcmp(p->fs.type, "exfat") && fd >= 0 ?
+		lb_rescue_exfat_files(fd, p->start, p->size, p->number, w->m,
+				      &w->out) : 0;
+	if (r == -EINVAL || r == -EUCLEAN)
+		log_line(ctx, "rescue: partition %u: the exFAT filesystem %s: "
+			 "its files are not all listed", p->number, r == -EINVAL ?
+			 "cannot be read (damaged boot sector)" :
+			 "has cross-linked or looping cluster chains");
 	return 0;
 }
 

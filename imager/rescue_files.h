@@ -1,8 +1,8 @@
 /*
  * rescue_files.h — private glue of the "files that lost data" walkers:
  * ext via libext2fs (rescue_files.c, which also drives the others) and
- * FAT12/16/32 (rescue_files_fat.c), NTFS (rescue_files_ntfs.c).  Not
- * public.
+ * FAT12/16/32 (rescue_files_fat.c), NTFS (rescue_files_ntfs.c), exFAT
+ * (rescue_files_exfat.c).  Not public.
  */
 #ifndef LB_RESCUE_FILES_H
 #define LB_RESCUE_FILES_H
@@ -29,5 +29,10 @@ int lb_rescue_fat_files(int fd, uint64_t base, uint64_t len, uint32_t part,
 /* The same for NTFS (rescue_files_ntfs.c). */
 int lb_rescue_ntfs_files(int fd, uint64_t base, uint64_t len, uint32_t part,
 			 const struct lb_rmap *m, struct lb_bad_list *out);
+
+/* The same for exFAT (rescue_files_exfat.c); also -EUCLEAN when looping
+ * or cross-linked chains made it stop (the list is then incomplete). */
+int lb_rescue_exfat_files(int fd, uint64_t base, uint64_t len, uint32_t part,
+			  const struct lb_rmap *m, struct lb_bad_list *out);
 
 #endif
