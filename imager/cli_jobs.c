@@ -171,6 +171,25 @@ static int source_size(struct lb_ctx *ctx, const struct lb_span *sp,
 	return 0;
 }
 
+/* Bytes a restore or clone of BYTES writes to SPAN: all of them, or what
+ * a smaller disk (or --length) holds, which the engine's fit check allows
+ * when every partition fits (C001; pt.h).  For the question asked before
+ * writing, so that it names what will really be written. */
+static uint64_t to_write(const struct lb_span *sp, uint64_t bytes)
+{
+	struct lb_span whole = { .path = sp->path };
+	struct lb_ctx ctx = { 0 };
+	uint64_t have = sp->offset ? 0 : sp->length;
+	struct lb_dev *d;
+
+	if (!sp->offset && !sp->length &&
+	    lb_dev_open(&ctx, &whole, LB_DEV_READ, 0, &d) == 0) {
+		have = d->is_block ? d->size : 0;
+		lb_dev_close(d);
+	}
+	return have && have < bytes ? have : bytes;
+}
+
 int cli_backup(int argc, char **argv)
 {
 	struct job_args a = { .cmd = "backup", .allowed = ALLOW_BACKUP };
@@ -235,7 +254,8 @@ int cli_restore(int argc, char **argv)
 	o.check_only = 1;
 	if ((r = lb_restore(&ctx, &o)) < 0)
 		return cli_fail("restore", &ctx, r);
-	if ((r = cli_confirm("restore", o.target.path, info.virtual_size, a.yes)))
+	if ((r = cli_confirm("restore", o.target.path,
+			     to_write(&o.target, info.virtual_size), a.yes)))
 		return r;
 	o.check_only = 0;
 	o.confirmed = 1;
@@ -275,7 +295,8 @@ int cli_clone(int argc, char **argv)
 	o.check_only = 1;
 	if ((r = lb_clone(&ctx, &o)) < 0)
 		return cli_fail("clone", &ctx, r);
-	if ((r = cli_confirm("clone", o.target.path, size, a.yes)))
+	if ((r = cli_confirm("clone", o.target.path, to_write(&o.target, size),
+			     a.yes)))
 		return r;
 	o.check_only = 0;
 	o.confirmed = 1;
@@ -323,6 +344,7 @@ int cli_verify(int argc, char **argv)
 	struct job_args a = { .cmd = "verify", .allowed = ALLOW_VERIFY };
 	struct lb_verify_opts o = {0};
 	struct lb_ctx ctx;
+	uint64_t size;
 	int r;
 
 	if ((r = parse(&a, argc, argv, 1, 0)))
@@ -331,6 +353,11 @@ int cli_verify(int argc, char **argv)
 	o.against = a.against;
 	o.threads = a.threads;
 	cli_ctx_init(&ctx);
+	/* --against is read like a source: one that cannot be opened (no
+	 * such device or file, permission) exits 4, naming the path */
+	if (o.against && (r = source_size(&ctx, &(struct lb_span){
+					  .path = o.against }, &size)) < 0)
+		return cli_fail_as("verify", &ctx, r, LB_EXIT_SOURCE_IO);
 	if ((r = lb_verify(&ctx, &o)) < 0)
 		return cli_fail("verify", &ctx, r);
 	cli_progress_end();
@@ -391,9 +418,16 @@ static void info_text(const char *image, const struct lb_image_info *i)
 	       "  (INCOMPLETE: the backup did not finish)");
 	printf("virtual size:   %llu bytes (%s)\n",
 	       (unsigned long long)i->virtual_size, cli_human(i->virtual_size, h, sizeof h));
-	printf("file size:      %llu bytes (%s) in %d piece%s\n",
-	       (unsigned long long)i->file_size, cli_human(i->file_size, f, sizeof f),
-	       i->pieces, i->pieces == 1 ? "" : "s");
+	if (i->joined_pieces)
+		printf("file size:      %llu bytes (%s) in one file (the %d "
+		       "pieces of a split image, joined)\n",
+		       (unsigned long long)i->file_size,
+		       cli_human(i->file_size, f, sizeof f), i->joined_pieces);
+	else
+		printf("file size:      %llu bytes (%s) in %d piece%s\n",
+		       (unsigned long long)i->file_size,
+		       cli_human(i->file_size, f, sizeof f), i->pieces,
+		       i->pieces == 1 ? "" : "s");
 	printf("cluster size:   %u\ncompression:    %s\n", i->cluster_size,
 	       i->compress == LB_COMPRESS_ZLIB ? "zlib" : "zstd");
 	printf("clusters:       %llu stored, %llu zero\n",
@@ -440,11 +474,11 @@ static void info_json(const struct lb_image_info *i)
 {
 	printf("{\n  \"virtual_size\": %llu,\n  \"file_size\": %llu,\n"
 	       "  \"cluster_size\": %u,\n  \"compression\": \"%s\",\n"
-	       "  \"complete\": %s,\n  \"pieces\": %d,\n"
+	       "  \"complete\": %s,\n  \"pieces\": %d,\n  \"joined_pieces\": %d,\n"
 	       "  \"lifeboat_metadata\": %s,\n",
 	       (unsigned long long)i->virtual_size, (unsigned long long)i->file_size,
 	       i->cluster_size, i->compress == LB_COMPRESS_ZLIB ? "zlib" : "zstd",
-	       i->complete ? "true" : "false", i->pieces,
+	       i->complete ? "true" : "false", i->pieces, i->joined_pieces,
 	       i->has_lifeboat_meta ? "true" : "false");
 	jstr("source_model", i->source_model);
 	jstr("source_serial", i->source_serial);

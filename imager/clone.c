@@ -22,6 +22,10 @@
  * returns -EIO & co (exit 4), a failed write -ENOSPC/-EFBIG (exit 5) or
  * -LB_ETARGET (exit 5), a refusal -LB_EREFUSED (exit 3), a difference
  * -LB_EMISMATCH (exit 7).  A failed job never reports success (C066).
+ * A target file this clone created (it did not exist before) is removed
+ * again when the clone fails, as restore does: no half-written copy is
+ * left to look like a good one (never a file that existed, never a
+ * device).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -349,6 +353,21 @@ static int finish(struct lb_ctx *ctx, struct lb_dev *t, struct meter *m)
 	return 0;
 }
 
+/* After a failed clone: removes PATH when this clone created it (a
+ * regular file that did not exist when the clone began) and says so in
+ * ctx->msg. */
+static void remove_created(struct lb_ctx *ctx, const char *path, int created)
+{
+	struct stat st;
+	size_t k = strlen(ctx->msg);
+
+	if (!created || lstat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    unlink(path) < 0)
+		return;
+	snprintf(ctx->msg + k, sizeof ctx->msg - k, "%s%.200s was removed "
+		 "(this clone had created it)", k ? "; " : "", path);
+}
+
 /* Closes the target; a failed close (the last write-back) fails a job
  * that had succeeded so far.  Returns the job's result R. */
 static int close_target(struct lb_ctx *ctx, struct lb_dev *t, int r)
@@ -370,7 +389,11 @@ int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 	struct lb_dev *s = NULL, *t = NULL;
 	struct meter m = { .ctx = ctx };
 	uint64_t *hash = NULL, need;
+	struct stat tst;
 	int r;
+	/* A target file that does not exist yet is Lifeboat's own. */
+	int created = !o->check_only && stat(o->target.path, &tst) < 0 &&
+		      errno == ENOENT;
 
 	ctx->msg[0] = 0;
 	if ((r = open_source(ctx, o, &s)) < 0)
@@ -411,6 +434,8 @@ out:
 	free(hash);
 	if (t)
 		r = close_target(ctx, t, r);
+	if (r)
+		remove_created(ctx, o->target.path, created);
 	lb_dev_close(s);
 	return r;
 }

@@ -274,7 +274,9 @@ char *lb_human_size(uint64_t bytes, char *buf, size_t n)
 	double v = (double)bytes;
 	int u = 0;
 
-	while (v >= 1024 && u < 6) {
+	/* carry to the next unit where the rounded value would show 1024
+	 * ("1.00 GiB", never "1024 MiB") */
+	while (u < 6 && (v >= 1024 || (u > 0 && v >= 1023.5))) {
 		v /= 1024;
 		u++;
 	}

@@ -48,6 +48,10 @@ int lb_image_info(struct lb_ctx *ctx, const char *image,
 	out->source_size = out->virtual_size;
 	if (r->has_meta)
 		from_meta(&r->meta, out);
+	if (out->pieces > 1 && r->io.n == 1 && !r->io.split) {
+		out->joined_pieces = out->pieces;   /* read as one file */
+		out->pieces = 1;
+	}
 	if (r->pt_ext && lb_part_modes_decode(r->pt_ext, r->pt_ext_len, out->parts,
 					      LB_MAX_PART_MODES, &out->nparts,
 					      ctx->msg, sizeof ctx->msg))

@@ -241,6 +241,10 @@ struct lb_image_info {
 	enum lb_compress compress;
 	int complete;               /* written to the end and renamed */
 	int pieces;                 /* 1, or the number of split pieces */
+	/* Added for cat-joined split sets, additive: the number of pieces
+	 * the backup wrote when they were joined into this one file (then
+	 * pieces is 1); 0 otherwise. */
+	int joined_pieces;
 	int has_lifeboat_meta;      /* 0 for images made by other tools */
 	char source_model[64], source_serial[64];
 	uint64_t source_size;
