@@ -119,24 +119,24 @@ judge() {
 	else
 		check "$cell: image and destination clean (qemu-img check, e2fsck)" qemu-img check -q "$img"
 	fi
-	exp=$(ranges_of "$want" | tr '\n' ' ')
+	exp=$(ranges_of "$want" | tr '\n' ' '); exp=${exp% }
 	expected "$T/disk.img" "$T/$cell.expected" "$want"
 	if raw_of "$img" "$T/$cell.raw" 2>"$T/$cell.conv"; then
 		same_bytes "$cell: every readable byte recovered, bad sectors zero" "$T/$cell.raw" "$T/$cell.expected"
 	else
 		fail "$cell: every readable byte recovered" "qemu-img convert: $(head -2 "$T/$cell.conv" | tr '\n' ' ')"
 	fi
-	local got; got=$(bad_sectors "$map" 2>/dev/null | tr '\n' ' ')
+	local got; got=$(bad_sectors "$map" 2>/dev/null | tr '\n' ' '); got=${got% }
 	[ "$got" = "$exp" ] && pass "$cell: exactly the injected sectors bad in the exported map ($exp)" ||
 		fail "$cell: exactly the injected sectors bad in the exported map" "want '$exp', got '$got'"
-	got=$(ddrescuelog_bad "$map" 2>&1 | tr '\n' ' ')
+	got=$(ddrescuelog_bad "$map" 2>&1 | tr '\n' ' '); got=${got% }
 	if ddrescuelog -t "$map" >/dev/null 2>&1 && [ "$got" = "$exp" ]; then
 		pass "$cell: ddrescuelog accepts the map and lists the same bad sectors"
 	else
 		fail "$cell: ddrescuelog agrees" "want '$exp', ddrescuelog -l- says '$got'"
 	fi
 	if [ -x "$LIFEBOAT" ]; then
-		got=$(info_bad "$img" 2>&1 | tr '\n' ' ')
+		got=$(info_bad "$img" 2>&1 | tr '\n' ' '); got=${got% }
 		[ "$got" = "$exp" ] && pass "$cell: lifeboat info lists exactly the injected sectors" ||
 			fail "$cell: lifeboat info lists them" "want '$exp', got '$got'"
 	else
