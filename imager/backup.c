@@ -318,19 +318,15 @@ static int backup_open(struct bk *b)
 /* Records how each partition was imaged ("LBPT" extension, probe.h). */
 static int add_modes(struct bk *b, const struct lb_disk_plan *plan)
 {
-	struct lb_part_mode *v = calloc(LB_MAX_PART_MODES, sizeof *v);
 	uint8_t *buf = malloc(8 + LB_MAX_PART_MODES * LB_PART_MODE_BYTES + 64);
-	uint32_t n;
 	size_t len;
 	int r = -ENOMEM;
 
-	if (v && buf) {
-		n = lb_plan_modes(plan, v, LB_MAX_PART_MODES);
-		len = lb_part_modes_encode(v, n, buf,
-					   8 + LB_MAX_PART_MODES * LB_PART_MODE_BYTES + 64);
+	if (buf) {      /* records, and the C013 table choice (probe_modes.c) */
+		len = lb_plan_encode(plan, buf,
+				     8 + LB_MAX_PART_MODES * LB_PART_MODE_BYTES + 64);
 		r = len ? lb_imgw_set_ext(b->w, QCOW2_EXT_LBPT, buf, len) : 0;
 	}
-	free(v);
 	free(buf);
 	if (r)
 		lb_imsg(b->ctx, "cannot record the partition modes in the image "
@@ -353,7 +349,7 @@ int lb_backup(struct lb_ctx *ctx, const struct lb_backup_opts *o)
 	/* Used-block imaging (probe.h): unless --raw or a caller's map, store
 	 * only the table areas and what each filesystem marks used. */
 	if (!o->used && !o->raw) {
-		if ((r = lb_plan_source(ctx, &o->source, &plan)))
+		if ((r = lb_plan_source_choice(ctx, &o->source, o->table, &plan)))
 			return r;
 		uo = *o;
 		uo.used = &plan->used;

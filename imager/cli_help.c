@@ -38,7 +38,7 @@ const struct cli_cmd cli_cmds[] = {
 { "backup", cli_backup,
   "backup SOURCE IMAGE [--compress zstd|zlib] [--level N] [--cluster-size N]\n"
   "       [--split SIZE] [--threads N] [--partition N | --offset B --length B]\n"
-  "       [--force] [--raw] [--no-space-check]",
+  "       [--force] [--raw] [--no-space-check] [--table gpt|mbr]",
 "Copies SOURCE (a disk, a partition, or a regular file) into IMAGE, a qcow2\n"
 "version 3 file with compressed clusters that qemu-img also reads.  Areas\n"
 "that read as zeros are not stored.  IMAGE is written as IMAGE.part and\n"
@@ -65,6 +65,11 @@ const struct cli_cmd cli_cmds[] = {
 "                        unpartitioned space are always copied whole)\n"
 "  --no-space-check      write even when the destination's free space is\n"
 "                        less than the most the image may need\n"
+"  --table gpt|mbr       on a disk whose valid GPT and MBR disagree (an MBR\n"
+"                        with real partitions and no 0xEE record), image by\n"
+"                        this table's partitions; without it such a disk is\n"
+"                        imaged raw.  Sector 0, both GPT areas and all\n"
+"                        space outside the partitions are stored either way\n"
 "Sizes take K, M, G, T suffixes (powers of 1024).\n" },
 { "restore", cli_restore,
   "restore IMAGE TARGET [--yes] [--verify] [--threads N] [--grow-last]\n"
@@ -89,7 +94,7 @@ const struct cli_cmd cli_cmds[] = {
 "                    signature, so both disks can be attached at once\n" },
 { "clone", cli_clone,
   "clone SOURCE TARGET [--yes] [--verify] [--force] [--grow-last] [--new-ids]\n"
-  "       [--partition N | --offset B --length B]",
+  "       [--partition N | --offset B --length B] [--table gpt|mbr]",
 "Copies SOURCE byte for byte onto TARGET (disks, partitions or files).\n"
 "Reading and writing overlap; zero areas become holes in a file target or\n"
 "BLKZEROOUT on a device.  The source is only read.  TARGET is checked as\n"
@@ -100,15 +105,19 @@ const struct cli_cmd cli_cmds[] = {
 "  --force           go on although SOURCE is mounted read-write\n"
 "  --partition N     clone only partition N of SOURCE\n"
 "  --offset B --length B  clone only this byte range of SOURCE\n"
-"  --grow-last, --new-ids  as for restore\n" },
-{ "probe", cli_probe, "probe DISK",
+"  --grow-last, --new-ids  as for restore\n"
+"  --table gpt|mbr   on a disk whose GPT and MBR disagree, check the fit on\n"
+"                    TARGET and fix up the table after copying by this one\n" },
+{ "probe", cli_probe, "probe DISK [--table gpt|mbr]",
 "Shows what a backup of DISK (a disk or an image file) would do, reading\n"
 "only: the partition table and what is wrong with it (backup GPT missing or\n"
 "misplaced, protective or hybrid MBR, entries past the end or overlapping:\n"
 "then the whole disk is imaged raw), and for each partition its filesystem\n"
 "(type, label, UUID, from libblkid) and its mode: used-blocks (only what\n"
 "the filesystem marks used) or raw (every non-zero sector), with the reason\n"
-"(unknown, encrypted, not cleanly unmounted, hibernated, damaged).\n" },
+"(unknown, encrypted, not cleanly unmounted, hibernated, damaged).\n"
+"  --table gpt|mbr  what backup --table would do on a disk whose GPT and\n"
+"                   MBR disagree (the note then lists both tables)\n" },
 { "verify", cli_verify, "verify IMAGE [--against DEVICE] [--threads N]",
 "Checks that IMAGE is complete and that every cluster matches the checksum\n"
 "stored when it was written; names the first bad cluster.  With --against,\n"

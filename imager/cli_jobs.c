@@ -19,7 +19,7 @@
 enum { OPT_COMPRESS = 256, OPT_LEVEL, OPT_CLUSTER, OPT_SPLIT, OPT_THREADS,
        OPT_PART, OPT_OFFSET, OPT_LENGTH, OPT_FORCE, OPT_YES, OPT_VERIFY,
        OPT_HELP, OPT_AGAINST, OPT_JSON, OPT_RAW, OPT_NOSPACE, OPT_GROW,
-       OPT_NEWIDS };
+       OPT_NEWIDS, OPT_TABLE };
 
 static const struct option job_opts[] = {
 	{ "compress", required_argument, 0, OPT_COMPRESS },
@@ -39,14 +39,15 @@ static const struct option job_opts[] = {
 	{ "no-space-check", no_argument, 0, OPT_NOSPACE },
 	{ "grow-last", no_argument, 0, OPT_GROW },
 	{ "new-ids", no_argument, 0, OPT_NEWIDS },
+	{ "table", required_argument, 0, OPT_TABLE },
 	{ "help", no_argument, 0, OPT_HELP },
 	{ 0, 0, 0, 0 },
 };
 
 /* Letters naming the OPT_* values ('a' + OPT - 256) a command accepts. */
-#define ALLOW_BACKUP  "abcdefghiop"     /* compress..force, raw, no-space */
+#define ALLOW_BACKUP  "abcdefghiops"    /* compress..force, raw, no-space, table */
 #define ALLOW_RESTORE "efghjkqr"        /* threads, span, yes, verify, pt */
-#define ALLOW_CLONE   "fghijkqr"        /* span, force, yes, verify, pt */
+#define ALLOW_CLONE   "fghijkqrs"       /* span, force, yes, verify, pt, table */
 #define ALLOW_VERIFY  "em"              /* threads, against */
 #define ALLOW_INFO    "n"               /* json */
 
@@ -63,6 +64,7 @@ struct job_args {
 	enum lb_compress compress;
 	int level, threads, force, yes, verify, json, help, raw, nospace;
 	int grow_last, new_ids;
+	enum lb_table_choice table;     /* --table gpt|mbr (C013) */
 	long part;
 	uint64_t cluster, split;
 	const char *offset, *length, *against;
@@ -108,6 +110,11 @@ static int take(struct job_args *a, int c, const char *arg)
 	case OPT_NOSPACE: a->nospace = 1; return 0;
 	case OPT_GROW: a->grow_last = 1; return 0;
 	case OPT_NEWIDS: a->new_ids = 1; return 0;
+	case OPT_TABLE:
+		if (!strcmp(arg, "gpt")) a->table = LB_TABLE_GPT;
+		else if (!strcmp(arg, "mbr")) a->table = LB_TABLE_MBR;
+		else return cli_usage_error(a->cmd, "--table takes gpt or mbr");
+		return 0;
 	case OPT_HELP: a->help = 1; return 0;
 	}
 	return cli_usage_error(a->cmd, "unknown option");
@@ -215,6 +222,7 @@ int cli_backup(int argc, char **argv)
 	o.overwrite = a.force;
 	o.raw = a.raw;
 	o.no_space_check = a.nospace;
+	o.table = a.table;
 	cli_ctx_init(&ctx);
 	if ((r = lb_check_source(&ctx, o.source.path, a.force)) < 0 ||
 	    (r = source_size(&ctx, &o.source, &size)) < 0)
@@ -290,6 +298,7 @@ int cli_clone(int argc, char **argv)
 	o.verify_after = a.verify;
 	o.grow_last = a.grow_last;
 	o.new_ids = a.new_ids;
+	o.table = a.table;
 	/* Every refusal, including the fit of the source's partitions on
 	 * the target (C001), before the person types a name. */
 	o.check_only = 1;
@@ -451,6 +460,10 @@ static void info_text(const char *image, const struct lb_image_info *i)
 	else
 		printf("source sha256:  %s\n", i->sha256);
 	printf("unreadable:     %llu bytes\n", (unsigned long long)i->bad_bytes);
+	if (i->table != LB_TABLE_AUTO)   /* C013: the backup's --table */
+		printf("partition table: %s trusted (chosen with --table %s: the disk's GPT and MBR disagree)\n",
+		       i->table == LB_TABLE_GPT ? "GPT" : "MBR",
+		       i->table == LB_TABLE_GPT ? "gpt" : "mbr");
 	if (i->nparts)
 		printf("imaged as:\n");
 	for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++)
@@ -484,6 +497,8 @@ static void info_json(const struct lb_image_info *i)
 	jstr("source_serial", i->source_serial);
 	jstr("tool_version", i->tool_version);
 	jstr("sha256", i->sha256);
+	jstr("table_choice", i->table == LB_TABLE_GPT ? "gpt" :
+	     i->table == LB_TABLE_MBR ? "mbr" : "");
 	printf("  \"partitions\": [");
 	for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++) {
 		const struct lb_part_mode *m = &i->parts[k];

@@ -3,7 +3,9 @@
  * image file before a backup — the partition table with its findings
  * (backup GPT, protective/hybrid MBR, entries past the end), and for each
  * partition the filesystem (type, label, UUID) and the imaging mode it
- * would get (used-blocks or raw) with the reason.  Read-only.
+ * would get (used-blocks or raw) with the reason; with --table gpt|mbr,
+ * what that choice would do on a disk whose GPT and MBR disagree (C013).
+ * Read-only.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,18 +41,25 @@ int cli_probe(int argc, char **argv)
 {
 	struct lb_span span = { 0 };
 	struct lb_disk_plan *p = NULL;
+	enum lb_table_choice table = LB_TABLE_AUTO;
 	struct lb_ctx ctx;
 	int r;
 
-	if (argc != 2 || argv[1][0] == '-') {
-		if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-			return cli_help_cmd("probe");
-		return cli_usage_error("probe", "probe takes one DISK");
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return cli_help_cmd("probe");
+	/* probe DISK [--table gpt|mbr] (C013: see what the choice would do) */
+	if (argc == 4 && !strcmp(argv[2], "--table")) {
+		if (!strcmp(argv[3], "gpt")) table = LB_TABLE_GPT;
+		else if (!strcmp(argv[3], "mbr")) table = LB_TABLE_MBR;
+		else return cli_usage_error("probe", "--table takes gpt or mbr");
+		argc = 2;
 	}
+	if (argc != 2 || argv[1][0] == '-')
+		return cli_usage_error("probe", "probe takes one DISK");
 	cli_ctx_init(&ctx);
 	ctx.log = NULL;         /* the plan is printed below, not logged */
 	span.path = argv[1];
-	if ((r = lb_plan_source(&ctx, &span, &p)) < 0)
+	if ((r = lb_plan_source_choice(&ctx, &span, table, &p)) < 0)
 		return cli_fail("probe", &ctx, r);
 	printf("%s\n", argv[1]);
 	print_plan(p, p->pt.disk_size);

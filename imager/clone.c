@@ -401,7 +401,7 @@ int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 	/* pt.h: a smaller target is fine when every partition fits (C001);
 	 * then only the bytes it holds are copied and compared */
 	need = s->size;
-	if ((r = lb_pt_clone_fit(ctx, s, &o->target, &need)) < 0)
+	if ((r = lb_pt_clone_fit_choice(ctx, s, &o->target, &need, o->table)) < 0)
 		goto out;
 	s->size = need;
 	if ((r = open_target(ctx, o, s->size, &t)) < 0 || o->check_only ||
@@ -418,7 +418,8 @@ int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 	if (r == 0 && hash)
 		r = verify_all(ctx, s, t, hash, &m);
 	if (r == 0 && !o->target.offset)   /* GPT backup at the end (pt.h) */
-		r = lb_pt_after_write(ctx, t, o->grow_last, o->new_ids);
+		r = lb_pt_after_write_choice(ctx, t, o->grow_last, o->new_ids,
+					     o->table);     /* C013 */
 	if (r == 0 && !o->target.offset && !o->new_ids)   /* C072, C074 */
 		lb_pt_identity_note(ctx, t);
 	if (r == 0)                        /* NTFS backup boot sector (fs.h) */

@@ -7,8 +7,10 @@
  * bit N stands for cluster N + 2.  Everything before the cluster heap is
  * always stored; in the heap, the clusters the bitmap marks.  Chains are
  * followed through the FAT with a bound of ClusterCount links.  Refused
- * (raw): a dirty volume, TexFAT (two FATs), fields out of range, a bitmap
- * too small or not marking its own clusters and the root directory's.
+ * (raw): a dirty volume, TexFAT (two FATs), fields out of range, a boot
+ * checksum that does not match (computed over 11 sectors of the volume's
+ * own sector size, case C026), a bitmap too small or not marking its own
+ * clusters and the root directory's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -124,6 +126,35 @@ static int bit(const uint8_t *b, uint64_t c)
 	return b[(c - 2) / 8] >> ((c - 2) % 8) & 1;
 }
 
+/* The main boot region's checksum (exFAT spec 3.4): over sectors 0-10 of
+ * the volume's own sector size (2^BytesPerSectorShift bytes, not 512:
+ * case C026), skipping VolumeFlags (106, 107) and PercentInUse (112);
+ * sector 11 repeats it.  0 when it matches, else a raw fallback. */
+static int check_boot_sum(const struct exfat *x, struct lb_fs_info *info)
+{
+	size_t bps = (size_t)1 << x->bps_shift;
+	uint8_t *b = malloc(12 * bps);
+	uint32_t sum = 0, bad = 0;
+	int r;
+
+	if (!b)
+		return -ENOMEM;
+	if ((r = lb_fs_read(x->dev, b, 12 * bps, x->off))) {
+		free(b);
+		return r;
+	}
+	for (size_t i = 0; i < 11 * bps; i++)
+		if (i != 106 && i != 107 && i != 112)
+			sum = ((sum & 1) ? 0x80000000u : 0) + (sum >> 1) + b[i];
+	for (size_t i = 11 * bps; i < 12 * bps && !bad; i += 4)
+		bad = lb_le32(b + i) != sum;
+	if (bad)
+		r = lb_fs_raw(info, "exFAT: boot checksum over 11 sectors of %zu bytes is %08x but sector 11 holds %08x",
+			      bps, sum, lb_le32(b + 11 * bps));
+	free(b);
+	return r;
+}
+
 int lb_fs_exfat_used(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
 		     uint64_t len, struct lb_extmap *map, struct lb_fs_info *info)
 {
@@ -134,7 +165,7 @@ int lb_fs_exfat_used(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
 	int r;
 
 	if ((r = lb_fs_read(dev, s, sizeof(s), off)) || (r = parse_boot(s, len, &x, info)) ||
-	    (r = find_bitmap(&x, &first, &bytes, info)))
+	    (r = check_boot_sum(&x, info)) || (r = find_bitmap(&x, &first, &bytes, info)))
 		return r;
 	if (bytes < (x.count + 7) / 8 || bytes > x.count / 8 + x.cbytes ||
 	    first < 2 || first >= x.count + 2)

@@ -56,6 +56,7 @@ int lb_image_info(struct lb_ctx *ctx, const char *image,
 					      LB_MAX_PART_MODES, &out->nparts,
 					      ctx->msg, sizeof ctx->msg))
 		out->nparts = 0;        /* unreadable records: info goes on */
+	out->table = lb_part_modes_choice(r->pt_ext, r->pt_ext_len);  /* C013 */
 	if (out->complete)
 		e = lb_imgr_check_tables(ctx, r, &out->stored_clusters,
 					 &out->zero_clusters);

@@ -141,6 +141,14 @@ int lb_partition_span(struct lb_ctx *ctx, const char *disk, uint32_t number,
 
 enum lb_compress { LB_COMPRESS_ZSTD = 0, LB_COMPRESS_ZLIB = 1 };
 
+/* Added by partition tables, additive (case C013): which table to trust
+ * on a disk that carries a valid GPT and an unrelated MBR (real records,
+ * no 0xEE).  AUTO images such a disk raw and says how to choose; GPT or
+ * MBR images by that table's partitions, still storing sector 0, both GPT
+ * areas and every byte outside the chosen table's partitions.  A choice
+ * on a disk without that conflict changes nothing. */
+enum lb_table_choice { LB_TABLE_AUTO = 0, LB_TABLE_GPT = 1, LB_TABLE_MBR = 2 };
+
 /* A source or target: a whole disk, a regular file, or a byte range of one
  * (a partition addressed by its offset inside the disk, so that the kernel
  * need not have created a partition node). */
@@ -174,6 +182,7 @@ struct lb_backup_opts {
 				 * non-zero cluster is stored.  Without it
 				 * and with used == NULL, lb_backup plans
 				 * the used blocks itself (lb_plan_used). */
+	enum lb_table_choice table;     /* C013: recorded in the image */
 };
 
 struct lb_restore_opts {
@@ -206,6 +215,7 @@ struct lb_clone_opts {
 	int grow_last;          /* grow the last partition's table entry */
 	int new_ids;            /* give the clone new identifiers (C072) */
 	int check_only;         /* as lb_restore_opts.check_only (engineer G) */
+	enum lb_table_choice table;     /* C013: fit check and fix-up by it */
 };
 
 struct lb_verify_opts {
@@ -263,6 +273,10 @@ struct lb_image_info {
 	 * backup named it ("" when unknown), to tell images apart that have
 	 * no model (files, loop devices, virtual disks). */
 	char source_path[128];
+	/* Added by partition tables, additive: the table the backup was told
+	 * to trust on a disk whose GPT and MBR disagree (C013); AUTO when no
+	 * choice decided anything. */
+	enum lb_table_choice table;
 };
 
 /* Reads the header, tables and Lifeboat metadata of IMAGE (a file or the

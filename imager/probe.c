@@ -1,7 +1,8 @@
 /*
  * probe.c — lb_plan_used: what a backup of a disk must store.
  *
- * Order: the table (untrusted → everything, case C013/C014); no table →
+ * Order: the table (untrusted → everything, case C013/C014; a C013 disk
+ * by the table the caller chose, lb_plan_used_choice); no table →
  * a filesystem on the whole device (C023) or raw; else the bytes outside
  * data partitions (C020-C022) plus each partition's used blocks.  Extended
  * MBR containers hold no data: their EBRs fall in the outside bytes.
@@ -14,7 +15,7 @@
 static int whole_raw(struct lb_disk_plan *plan, uint64_t size, const char *why)
 {
 	plan->raw = 1;
-	snprintf(plan->reason, sizeof(plan->reason), "%.250s", why);
+	snprintf(plan->reason, sizeof(plan->reason), "%s", why);
 	return lb_extmap_add(&plan->used, 0, size);
 }
 
@@ -33,11 +34,17 @@ static int plan_part(struct lb_ctx *ctx, struct lb_dev *dev,
 int lb_plan_used(struct lb_ctx *ctx, struct lb_dev *dev, int raw,
 		 struct lb_disk_plan *plan)
 {
+	return lb_plan_used_choice(ctx, dev, raw, LB_TABLE_AUTO, plan);
+}
+
+int lb_plan_used_choice(struct lb_ctx *ctx, struct lb_dev *dev, int raw,
+			enum lb_table_choice choice, struct lb_disk_plan *plan)
+{
 	int r;
 
 	memset(plan, 0, sizeof(*plan));
 	lb_extmap_init(&plan->used);
-	if ((r = lb_pt_read(ctx, dev, &plan->pt)))
+	if ((r = lb_pt_read_choice(ctx, dev, choice, &plan->pt)))
 		return r;
 	if (raw)
 		r = whole_raw(plan, dev->size, "raw mode requested (--raw)");

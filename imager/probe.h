@@ -31,7 +31,7 @@ struct lb_disk_plan {
 	struct lb_extmap used;  /* bytes to store, finished */
 	uint64_t used_bytes;
 	int raw;                /* whole disk raw */
-	char reason[256];       /* why, when raw */
+	char reason[1024];      /* why, when raw */
 };
 
 /* Builds PLAN for DEV (whole disk, partition or file).  With RAW set, or
@@ -40,6 +40,9 @@ struct lb_disk_plan {
  * a negative errno (device unreadable at sector 0, -ENOMEM). */
 int lb_plan_used(struct lb_ctx *ctx, struct lb_dev *dev, int raw,
 		 struct lb_disk_plan *plan);
+/* The same with the table read by CHOICE (pt.h lb_pt_read_choice, C013). */
+int lb_plan_used_choice(struct lb_ctx *ctx, struct lb_dev *dev, int raw,
+			enum lb_table_choice choice, struct lb_disk_plan *plan);
 void lb_plan_free(struct lb_disk_plan *plan);
 
 #endif
@@ -48,6 +51,10 @@ void lb_plan_free(struct lb_disk_plan *plan);
  * *OUT is malloc'd; free with lb_plan_free() and free().  */
 int lb_plan_source(struct lb_ctx *ctx, const struct lb_span *src,
 		   struct lb_disk_plan **out);
+/* The same with the table read by CHOICE (C013). */
+int lb_plan_source_choice(struct lb_ctx *ctx, const struct lb_span *src,
+			  enum lb_table_choice choice,
+			  struct lb_disk_plan **out);
 
 /* The per-partition records of PLAN (a single whole-disk record when the
  * disk is raw or holds one filesystem).  Returns how many were written to
@@ -72,6 +79,15 @@ int lb_plan_for_verify(struct lb_ctx *ctx, const uint8_t *ext, size_t ext_len,
 #define LB_PART_MODE_BYTES 264u
 size_t lb_part_modes_encode(const struct lb_part_mode *v, uint32_t n,
 			    uint8_t *buf, size_t cap);
+/* The records of PLAN encoded as above, followed, when a table choice
+ * decided the plan (C013), by the trailer u32 "TBLC", u32 choice (1 gpt,
+ * 2 mbr), which readers of version 1 skip (they read COUNT records).
+ * Returns the bytes written, 0 when CAP is too small. */
+size_t lb_plan_encode(const struct lb_disk_plan *plan, uint8_t *buf,
+		      size_t cap);
+/* The choice recorded in an LBPT extension's trailer; AUTO without one or
+ * for a malformed extension. */
+enum lb_table_choice lb_part_modes_choice(const uint8_t *buf, size_t len);
 int lb_part_modes_decode(const uint8_t *buf, size_t len,
 			 struct lb_part_mode *v, uint32_t cap, uint32_t *n,
 			 char *msg, size_t msgsz);

@@ -21,6 +21,10 @@ static void log_modes(struct lb_ctx *ctx, const struct lb_disk_plan *p)
 
 	if (!ctx->log)
 		return;
+	if (p->pt.chosen != LB_TABLE_AUTO) {    /* C013: say what decided */
+		snprintf(line, sizeof(line), "partition table: %.380s", p->pt.notes);
+		ctx->log(line, ctx->user);
+	}
 	if (p->raw) {
 		snprintf(line, sizeof(line), "whole disk imaged raw: %.300s", p->reason);
 		ctx->log(line, ctx->user);
@@ -40,6 +44,13 @@ static void log_modes(struct lb_ctx *ctx, const struct lb_disk_plan *p)
 int lb_plan_source(struct lb_ctx *ctx, const struct lb_span *src,
 		   struct lb_disk_plan **out)
 {
+	return lb_plan_source_choice(ctx, src, LB_TABLE_AUTO, out);
+}
+
+int lb_plan_source_choice(struct lb_ctx *ctx, const struct lb_span *src,
+			  enum lb_table_choice choice,
+			  struct lb_disk_plan **out)
+{
 	struct lb_disk_plan *p = malloc(sizeof(*p));
 	struct lb_dev *d = NULL;
 	int r;
@@ -51,7 +62,7 @@ int lb_plan_source(struct lb_ctx *ctx, const struct lb_span *src,
 		free(p);
 		return r;
 	}
-	r = lb_plan_used(ctx, d, 0, p);
+	r = lb_plan_used_choice(ctx, d, 0, choice, p);
 	lb_dev_close(d);
 	if (r) {
 		lb_plan_free(p);
@@ -132,6 +143,46 @@ size_t lb_part_modes_encode(const struct lb_part_mode *v, uint32_t n,
 	return need;
 }
 
+/* Trailer after the records: "TBLC" and the choice (C013). */
+#define TBL_MAGIC 0x54424c43u
+
+size_t lb_plan_encode(const struct lb_disk_plan *plan, uint8_t *buf,
+		      size_t cap)
+{
+	struct lb_part_mode *v = calloc(LB_MAX_PART_MODES, sizeof(*v));
+	uint32_t n;
+	size_t len = 0;
+
+	if (!v)
+		return 0;
+	n = lb_plan_modes(plan, v, LB_MAX_PART_MODES);
+	len = lb_part_modes_encode(v, n, buf, cap);
+	free(v);
+	if (len && plan->pt.chosen != LB_TABLE_AUTO) {
+		if (len + 8 > cap)
+			return 0;
+		put32(buf + len, TBL_MAGIC);
+		put32(buf + len + 4, (uint32_t)plan->pt.chosen);
+		len += 8;
+	}
+	return len;
+}
+
+enum lb_table_choice lb_part_modes_choice(const uint8_t *buf, size_t len)
+{
+	uint64_t end;
+	uint32_t v;
+
+	if (!buf || len < 8 || get32(buf) != 1)
+		return LB_TABLE_AUTO;
+	end = 8 + (uint64_t)get32(buf + 4) * LB_PART_MODE_BYTES;
+	if (end + 8 > len || get32(buf + end) != TBL_MAGIC)
+		return LB_TABLE_AUTO;
+	v = get32(buf + end + 4);
+	return v == LB_TABLE_GPT || v == LB_TABLE_MBR ? (enum lb_table_choice)v
+						      : LB_TABLE_AUTO;
+}
+
 int lb_part_modes_decode(const uint8_t *buf, size_t len,
 			 struct lb_part_mode *v, uint32_t cap, uint32_t *n,
 			 char *msg, size_t msgsz)
@@ -188,7 +239,8 @@ int lb_plan_for_verify(struct lb_ctx *ctx, const uint8_t *ext, size_t ext_len,
 		return 0;
 	if (!(*out = malloc(sizeof(**out))))
 		return -ENOMEM;
-	if ((r = lb_plan_used(ctx, against, 0, *out))) {
+	if ((r = lb_plan_used_choice(ctx, against, 0,
+				     lb_part_modes_choice(ext, ext_len), *out))) {
 		lb_plan_free(*out);
 		free(*out);
 		*out = NULL;

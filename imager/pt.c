@@ -7,7 +7,8 @@
  * (FAT/NTFS/exFAT on a whole disk, case C023).  Then the checks that make
  * a table untrustworthy for used-block imaging (pt->raw): entries past the
  * disk's end (C014), overlapping entries, an MBR and a GPT that disagree
- * (C013), a protective MBR whose GPT is gone.
+ * (C013: raw unless the caller chose one, lb_pt_read_choice), a protective
+ * MBR whose GPT is gone.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -87,6 +88,59 @@ static int looks_like_mbr(const uint8_t *s, uint64_t disk_lbas)
 	return used > 0 || !looks_like_vbr(s);
 }
 
+/* "#1 LBA 2048+4096 type 0x83, ..." for the MBR records of sector 0 S. */
+static void list_mbr(const uint8_t *s, char *out, size_t n)
+{
+	size_t o = 0;
+
+	out[0] = 0;
+	for (int i = 0; i < 4 && o < n; i++) {
+		const uint8_t *r = s + MBR_TABLE + 16 * i;
+		if (r[MBR_REC_TYPE])
+			o += (size_t)snprintf(out + o, n - o, "%s#%d LBA %u+%u type 0x%02x",
+					      o ? ", " : "", i + 1,
+					      lb_le32(r + MBR_REC_START),
+					      lb_le32(r + MBR_REC_SIZE), r[MBR_REC_TYPE]);
+	}
+}
+
+/* The same for the partitions of a GPT just read into PT. */
+static void list_gpt(const struct lb_pt *pt, char *out, size_t n)
+{
+	size_t o = 0;
+
+	out[0] = 0;
+	for (size_t i = 0; i < pt->nparts && o < n; i++)
+		o += (size_t)snprintf(out + o, n - o, "%s#%u LBA %llu+%llu",
+				      o ? ", " : "", pt->parts[i].number,
+				      (unsigned long long)pt->parts[i].start_lba,
+				      (unsigned long long)pt->parts[i].size_lba);
+	if (!pt->nparts)
+		snprintf(out, n, "no partitions");
+}
+
+/* Case C013: a valid GPT and an MBR with real records and no 0xEE.  The
+ * rule: a GPT wins only behind a protective MBR; otherwise the person
+ * chooses (--table); until then the disk is imaged raw. */
+static void conflict(struct lb_pt *pt, const uint8_t *s0, int other)
+{
+	char g[200], m[200];
+
+	pt->flags |= LB_PTF_CONFLICT;
+	list_gpt(pt, g, sizeof(g));
+	list_mbr(s0, m, sizeof(m));
+	if (pt->chosen == LB_TABLE_GPT) {
+		lb_pt_note(pt, "GPT and MBR disagree; the GPT (%.150s) is trusted as chosen with --table gpt; the MBR in sector 0 (%.150s) is kept verbatim",
+			   g, m);
+		return;
+	}
+	if (pt->chosen == LB_TABLE_MBR)
+		return;                 /* take_mbr() says it */
+	pt->raw = 1;
+	lb_pt_note(pt, "GPT and MBR disagree, so the whole disk is imaged raw; to image by one table give --table gpt (GPT lists %.150s) or --table mbr (MBR lists %.150s); sector 0 holds %d MBR partition(s) and no 0xEE record",
+		   g, m, other);
+}
+
 /* How sector 0 relates to a valid GPT (UEFI 5.2.3 protective MBR). */
 static void classify_pmbr(struct lb_pt *pt, const uint8_t *s)
 {
@@ -107,10 +161,7 @@ static void classify_pmbr(struct lb_pt *pt, const uint8_t *s)
 			other++;
 	}
 	if (ee < 0 && other) {
-		pt->flags |= LB_PTF_CONFLICT;
-		pt->raw = 1;
-		lb_pt_note(pt, "sector 0 holds an MBR with %d partition(s) and no 0xEE record, and a valid GPT follows: the two tables disagree, so the disk is imaged raw",
-			   other);
+		conflict(pt, s, other);
 		return;
 	}
 	if (ee < 0) {
@@ -176,12 +227,59 @@ static int try_gpt(struct lb_ctx *ctx, struct lb_dev *dev, struct lb_pt *pt)
 	return r;
 }
 
+/* --table mbr on a C013 disk: the MBR replaces the GPT just read, whose
+ * headers and entry arrays (LBA 1 up to FirstUsableLBA, LastUsableLBA+1 to
+ * the end, the AlternateLBA sector) are kept for the backup to store. */
+static int take_mbr(struct lb_ctx *ctx, struct lb_dev *dev, const uint8_t *s0,
+		    struct lb_pt *pt)
+{
+	uint64_t ss = pt->sector, end = pt->disk_size / ss;
+	uint64_t fu = pt->first_usable, lu = pt->last_usable, alt = pt->alternate_lba;
+	char g[200];
+
+	list_gpt(pt, g, sizeof(g));
+	pt->kind = LB_PT_NONE;
+	pt->nparts = 0;
+	pt->pmbr = LB_PMBR_NONE;
+	memset(pt->disk_guid, 0, sizeof(pt->disk_guid));
+	pt->first_usable = pt->last_usable = pt->alternate_lba = 0;
+	pt->nentries = pt->entry_size = 0;
+	pt->keep[pt->nkeep].off = ss;
+	pt->keep[pt->nkeep++].len = (fu > 1 && fu < end ? fu - 1 : 1) * ss;
+	if (lu + 1 < end) {
+		pt->keep[pt->nkeep].off = (lu + 1) * ss;
+		pt->keep[pt->nkeep++].len = (end - lu - 1) * ss;
+	}
+	if (alt && alt < end) {
+		pt->keep[pt->nkeep].off = alt * ss;
+		pt->keep[pt->nkeep++].len = ss;
+	}
+	lb_pt_note(pt, "GPT and MBR disagree; the MBR is trusted as chosen with --table mbr; the GPT (%.150s) is kept as stored bytes, not used",
+		   g);
+	return lb_pt_read_mbr(ctx, dev, s0, pt);
+}
+
+/* A choice that decided nothing is said, so that nobody believes it did. */
+static void choice_unused(struct lb_pt *pt, enum lb_table_choice choice)
+{
+	if (choice != LB_TABLE_AUTO && !(pt->flags & LB_PTF_CONFLICT))
+		lb_pt_note(pt, "--table %s changes nothing here: the disk's GPT and MBR do not disagree",
+			   choice == LB_TABLE_GPT ? "gpt" : "mbr");
+}
+
 int lb_pt_read(struct lb_ctx *ctx, struct lb_dev *dev, struct lb_pt *pt)
+{
+	return lb_pt_read_choice(ctx, dev, LB_TABLE_AUTO, pt);
+}
+
+int lb_pt_read_choice(struct lb_ctx *ctx, struct lb_dev *dev,
+		      enum lb_table_choice choice, struct lb_pt *pt)
 {
 	uint8_t s0[512];
 	int r;
 
 	memset(pt, 0, sizeof(*pt));
+	pt->chosen = choice;
 	pt->disk_size = dev->size;
 	pt->sector = dev->logical_sector;
 	if (pt->sector != 512 && pt->sector != 1024 && pt->sector != 2048 &&
@@ -195,6 +293,10 @@ int lb_pt_read(struct lb_ctx *ctx, struct lb_dev *dev, struct lb_pt *pt)
 		return r;
 	if (r == 0) {
 		classify_pmbr(pt, s0);
+		if ((pt->flags & LB_PTF_CONFLICT) && choice == LB_TABLE_MBR) {
+			if ((r = take_mbr(ctx, dev, s0, pt)))
+				return r;
+		}
 	} else if (looks_like_mbr(s0, dev->size / pt->sector)) {
 		if ((r = lb_pt_read_mbr(ctx, dev, s0, pt)))
 			return r;
@@ -205,6 +307,9 @@ int lb_pt_read(struct lb_ctx *ctx, struct lb_dev *dev, struct lb_pt *pt)
 				break;
 			}
 	}
+	if (!(pt->flags & LB_PTF_CONFLICT))
+		pt->chosen = LB_TABLE_AUTO;
+	choice_unused(pt, choice);
 	check_extents(pt);
 	return 0;
 }

@@ -77,6 +77,13 @@ struct lb_pt {
 	unsigned flags;         /* LB_PTF_* */
 	int raw;                /* table not trusted: image every sector */
 	char notes[1024];       /* findings in words, "; "-separated */
+	/* C013: the table a caller's choice made trusted (LB_TABLE_AUTO: no
+	 * choice decided anything), and byte ranges of the other table that
+	 * must be stored although they may lie inside a chosen partition
+	 * (the stale GPT's headers and entry arrays under --table mbr). */
+	enum lb_table_choice chosen;
+	unsigned nkeep;
+	struct { uint64_t off, len; } keep[3];
 };
 
 /* Reads and validates the partition table of DEV.  The logical sector size
@@ -86,6 +93,15 @@ struct lb_pt {
  * notes and raw.  Returns 0, or a negative errno when DEV cannot be read
  * (ctx->msg names the byte offset).  UEFI spec 5.2, 5.3. */
 int lb_pt_read(struct lb_ctx *ctx, struct lb_dev *dev, struct lb_pt *pt);
+
+/* lb_pt_read with a choice for a disk whose valid GPT and MBR (real
+ * records, no 0xEE) disagree (case C013): LB_TABLE_AUTO leaves it
+ * untrusted (raw) with a note naming both tables' partitions and the
+ * --table flag; LB_TABLE_GPT trusts the GPT (sector 0 stays a table area);
+ * LB_TABLE_MBR reads the MBR instead and keeps the GPT's areas in
+ * pt->keep.  On any other disk the choice is noted as unused. */
+int lb_pt_read_choice(struct lb_ctx *ctx, struct lb_dev *dev,
+		      enum lb_table_choice choice, struct lb_pt *pt);
 
 /* Internal entry points of pt_mbr.c and pt_gpt.c, called by lb_pt_read. */
 int lb_pt_read_mbr(struct lb_ctx *ctx, struct lb_dev *dev, const uint8_t *s0,
@@ -124,6 +140,17 @@ int lb_pt_clone_fit(struct lb_ctx *ctx, struct lb_dev *src,
  * with these options; what was done goes to ctx->log. */
 int lb_pt_after_write(struct lb_ctx *ctx, struct lb_dev *dev, int grow_last,
 		      int new_ids);
+/* The same, reading the target's table with CHOICE (C013): a GPT chosen
+ * over a stale MBR gets its backup moved; sector 0 is never rewritten. */
+int lb_pt_after_write_choice(struct lb_ctx *ctx, struct lb_dev *dev,
+			     int grow_last, int new_ids,
+			     enum lb_table_choice choice);
+/* lb_pt_clone_fit / lb_pt_restore_fit with the table read by CHOICE. */
+int lb_pt_clone_fit_choice(struct lb_ctx *ctx, struct lb_dev *src,
+			   const struct lb_span *target, uint64_t *need,
+			   enum lb_table_choice choice);
+/* The choice a backup recorded in image R (its LBPT extension), or AUTO. */
+enum lb_table_choice lb_pt_image_choice(const struct lb_imgr *r);
 
 /* After a clone that kept the identifiers: logs (ctx->log) that the copy
  * has the source's disk GUID / MBR signature and must not be attached to
@@ -156,6 +183,7 @@ int lb_pt_check_fit(struct lb_ctx *ctx, const struct lb_pt *pt,
 
 struct lb_pt_fixup_opts {
 	int grow_last;          /* extend the last partition's entry to the end */
+	enum lb_table_choice table;     /* read the target's table so (C013) */
 	int new_ids;            /* new disk/partition GUIDs, new MBR signature */
 	int keep_pmbr;          /* leave a non-conformant protective MBR as is */
 };
@@ -183,6 +211,18 @@ int lb_pt_fixup_for_target(struct lb_ctx *ctx, struct lb_dev *dev,
 			   uint64_t target_size,
 			   const struct lb_pt_fixup_opts *opts,
 			   struct lb_pt_fixup_report *report);
+
+/* Before a restore or clone writes SRC (whose table PT was read; kind
+ * LB_PT_NONE for a single volume) onto a target PATH with logical sectors
+ * of SECTOR bytes (0: not a block device, nothing to check): refuses
+ * (-LB_EREFUSED, ctx->msg naming the partition, the filesystem, both
+ * sector sizes and why) when an NTFS, FAT or exFAT volume's boot sector
+ * says another sector size (NTFS/FAT BPB byte 0x0B, exFAT
+ * BytesPerSectorShift; cases C025, C026).  No conversion is done.
+ * pt_sector.c. */
+int lb_pt_sector_check(struct lb_ctx *ctx, struct lb_dev *src,
+		       const struct lb_pt *pt, uint32_t sector,
+		       const char *path);
 
 /* Describes PT in a few lines of text for `lifeboat probe`/`info`. */
 void lb_pt_describe(const struct lb_pt *pt, char *buf, size_t len);

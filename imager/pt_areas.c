@@ -3,7 +3,8 @@
  *
  * lb_pt_table_areas(): the bytes outside every data partition (sector 0,
  * the whole post-MBR gap measured to the lowest start over all entries —
- * not entry 1's, case C021 —, EBRs, both GPT areas, gaps, the tail).
+ * not entry 1's, case C021 —, EBRs, both GPT areas, gaps, the tail), and
+ * the other table's areas a C013 choice keeps (pt->keep).
  * lb_pt_check_fit(): the fit check a restore or clone makes before its
  * first write (cases C001, C003), sized from the table's own entry-array
  * geometry, never a constant (C009, C016).
@@ -40,8 +41,11 @@ int lb_pt_table_areas(const struct lb_pt *pt, struct lb_extmap *map)
 		if (e[i] > pos)
 			pos = e[i];
 	}
-	if (pos < pt->disk_size)
-		return lb_extmap_add(map, pos, pt->disk_size - pos);
+	if (pos < pt->disk_size && (r = lb_extmap_add(map, pos, pt->disk_size - pos)))
+		return r;
+	for (unsigned i = 0; i < pt->nkeep && i < 3; i++)  /* C013 */
+		if ((r = lb_extmap_add(map, pt->keep[i].off, pt->keep[i].len)))
+			return r;
 	return 0;
 }
 

@@ -318,7 +318,8 @@ int lb_pt_fixup_for_target(struct lb_ctx *ctx, struct lb_dev *dev,
 	uint64_t dev_size = dev->size;
 	if (target_size && target_size < dev->size)
 		dev->size = target_size;   /* honour a caller's smaller size */
-	if ((r = lb_pt_read(ctx, dev, pt)))
+	if ((r = lb_pt_read_choice(ctx, dev, opts ? opts->table : LB_TABLE_AUTO,
+				   pt)))
 		goto out;
 	if (pt->raw) {
 		report(rep, "partition table not trusted (%.300s); left as written", pt->notes);

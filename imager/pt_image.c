@@ -19,6 +19,7 @@
 #include "qcow2_codec.h"
 #include "pt.h"
 #include "pt_disk.h"
+#include "probe.h"      /* lb_part_modes_choice: the LBPT trailer (C013) */
 
 struct imgdev {
 	struct lb_ctx *ctx;
@@ -84,29 +85,52 @@ static const struct lb_dev_ops img_ops = {
 	img_pread, img_pwrite, img_zero, img_flush, img_close,
 };
 
-int lb_pt_read_image(struct lb_ctx *ctx, struct lb_imgr *r, struct lb_pt *pt)
+enum lb_table_choice lb_pt_image_choice(const struct lb_imgr *r)
 {
-	struct imgdev x = { .ctx = ctx, .r = r, .cached = UINT64_MAX };
-	struct lb_dev d = { .ops = &img_ops, .fd = -1, .priv = &x };
+	return lb_part_modes_choice(r->pt_ext, r->pt_ext_len);
+}
+
+/* A read-only lb_dev D over image R (X holds its state); imgdev_close
+ * frees it.  Its logical sector size is the one the image recorded. */
+static int imgdev_open(struct lb_ctx *ctx, struct lb_imgr *r,
+		       struct imgdev *x, struct lb_dev *d)
+{
 	enum lb_compress c = r->h.compression_type == QCOW2_COMPRESS_ZSTD ?
 			     LB_COMPRESS_ZSTD : LB_COMPRESS_ZLIB;
-	int e;
 
-	snprintf(d.path, sizeof(d.path), "%.200s (image)", r->io.base);
-	d.size = r->h.size;
-	d.logical_sector = r->has_meta && r->meta.logical_sector ?
-			   r->meta.logical_sector : 512;
-	x.cl = malloc(r->cs);
-	x.pk = malloc(2 * r->cs);
-	if (!x.cl || !x.pk || lb_codec_init(&x.codec, c, 0)) {
-		free(x.cl);
-		free(x.pk);
+	*x = (struct imgdev){ .ctx = ctx, .r = r, .cached = UINT64_MAX };
+	*d = (struct lb_dev){ .ops = &img_ops, .fd = -1, .priv = x };
+	snprintf(d->path, sizeof(d->path), "%.200s (image)", r->io.base);
+	d->size = r->h.size;
+	d->logical_sector = r->has_meta && r->meta.logical_sector ?
+			    r->meta.logical_sector : 512;
+	x->cl = malloc(r->cs);
+	x->pk = malloc(2 * r->cs);
+	if (!x->cl || !x->pk || lb_codec_init(&x->codec, c, 0)) {
+		free(x->cl);
+		free(x->pk);
 		return -ENOMEM;
 	}
-	e = lb_pt_read(ctx, &d, pt);
-	lb_codec_free(&x.codec);
-	free(x.cl);
-	free(x.pk);
+	return 0;
+}
+
+static void imgdev_close(struct imgdev *x)
+{
+	lb_codec_free(&x->codec);
+	free(x->cl);
+	free(x->pk);
+}
+
+int lb_pt_read_image(struct lb_ctx *ctx, struct lb_imgr *r, struct lb_pt *pt)
+{
+	struct imgdev x;
+	struct lb_dev d;
+	int e;
+
+	if ((e = imgdev_open(ctx, r, &x, &d)))
+		return e;
+	e = lb_pt_read_choice(ctx, &d, lb_pt_image_choice(r), pt);
+	imgdev_close(&x);
 	return e;
 }
 
@@ -118,7 +142,8 @@ static void say(struct lb_ctx *ctx, const char *text)
 
 /* Bytes a whole-disk TARGET holds (UINT64_MAX for a file that grows, 0
  * for a partition: offset != 0, no table to check) and, for a block
- * device, its logical sector size in *SECTOR (0 otherwise). */
+ * device (also under a partition range), its logical sector size in
+ * *SECTOR (0 otherwise). */
 static uint64_t target_have(struct lb_ctx *ctx, const struct lb_span *target,
 			    uint32_t *sector)
 {
@@ -127,8 +152,6 @@ static uint64_t target_have(struct lb_ctx *ctx, const struct lb_span *target,
 	uint64_t have = UINT64_MAX;
 
 	*sector = 0;
-	if (target->offset)
-		return 0;
 	if (lb_dev_open(ctx, &whole, LB_DEV_READ, 0, &d)) {
 		ctx->msg[0] = 0;        /* a new file: it grows */
 	} else {
@@ -138,6 +161,8 @@ static uint64_t target_have(struct lb_ctx *ctx, const struct lb_span *target,
 		}
 		lb_dev_close(d);
 	}
+	if (target->offset)
+		return 0;
 	return target->length ? target->length : have;
 }
 
@@ -175,26 +200,56 @@ static int fit(struct lb_ctx *ctx, const struct lb_pt *pt, const char *path,
 struct pt_source {
 	struct lb_imgr *image;
 	struct lb_dev *dev;
+	enum lb_table_choice choice;    /* for DEV (C013) */
 };
 
-/* Checks that the source's partitions fit TARGET, reading the table only
- * when the target is smaller than *NEED or has another sector size. */
+/* The table of SRC (image or device) in PT, and the device to read its
+ * volumes' boot sectors through (*D; X backs it for an image). */
+static int read_source(struct lb_ctx *ctx, const struct pt_source *src,
+		       struct lb_pt *pt, struct imgdev *x, struct lb_dev *img,
+		       struct lb_dev **d)
+{
+	int e;
+
+	if (!src->image) {
+		*d = src->dev;
+		return lb_pt_read_choice(ctx, src->dev, src->choice, pt);
+	}
+	if ((e = imgdev_open(ctx, src->image, x, img)))
+		return e;
+	*d = img;
+	if ((e = lb_pt_read_choice(ctx, img, lb_pt_image_choice(src->image), pt)))
+		imgdev_close(x);
+	return e;
+}
+
+/* Checks that the source's partitions fit TARGET (reading the table only
+ * when the target is smaller than *NEED or is a block device), and, on a
+ * block device whose logical sector size differs from the source's, that
+ * no NTFS/FAT/exFAT volume was made for another one (C025, C026). */
 static int fit_target(struct lb_ctx *ctx, const struct pt_source *src,
 		      const struct lb_span *target, uint64_t *need)
 {
-	uint32_t sector;
+	uint32_t sector, from;
 	uint64_t have = target_have(ctx, target, &sector);
+	struct lb_dev img, *d = NULL;
+	struct imgdev x;
 	struct lb_pt *pt;
 	int e;
 
-	if (!have || (have >= *need && !sector))
+	if (!sector && (!have || have >= *need))
 		return 0;
 	if (!(pt = malloc(sizeof(*pt))))
 		return -ENOMEM;
-	e = src->image ? lb_pt_read_image(ctx, src->image, pt)
-		       : lb_pt_read(ctx, src->dev, pt);
-	if (!e)
-		e = fit(ctx, pt, target->path, have, sector, *need, need);
+	if (!(e = read_source(ctx, src, pt, &x, &img, &d))) {
+		from = d->logical_sector ? d->logical_sector : 512;
+		if (have)
+			e = fit(ctx, pt, target->path, have, sector, *need, need);
+		if (!e && sector != from)
+			e = lb_pt_sector_check(ctx, d, pt, sector, target->path);
+		if (src->image)
+			imgdev_close(&x);
+	}
 	free(pt);
 	return e;
 }
@@ -210,7 +265,14 @@ int lb_pt_restore_fit(struct lb_ctx *ctx, struct lb_imgr *r,
 int lb_pt_clone_fit(struct lb_ctx *ctx, struct lb_dev *src,
 		    const struct lb_span *target, uint64_t *need)
 {
-	struct pt_source from = { .dev = src };
+	return lb_pt_clone_fit_choice(ctx, src, target, need, LB_TABLE_AUTO);
+}
+
+int lb_pt_clone_fit_choice(struct lb_ctx *ctx, struct lb_dev *src,
+			   const struct lb_span *target, uint64_t *need,
+			   enum lb_table_choice choice)
+{
+	struct pt_source from = { .dev = src, .choice = choice };
 
 	return fit_target(ctx, &from, target, need);
 }
@@ -218,7 +280,16 @@ int lb_pt_clone_fit(struct lb_ctx *ctx, struct lb_dev *src,
 int lb_pt_after_write(struct lb_ctx *ctx, struct lb_dev *dev, int grow_last,
 		      int new_ids)
 {
-	struct lb_pt_fixup_opts fo = { .grow_last = grow_last, .new_ids = new_ids };
+	return lb_pt_after_write_choice(ctx, dev, grow_last, new_ids,
+					LB_TABLE_AUTO);
+}
+
+int lb_pt_after_write_choice(struct lb_ctx *ctx, struct lb_dev *dev,
+			     int grow_last, int new_ids,
+			     enum lb_table_choice choice)
+{
+	struct lb_pt_fixup_opts fo = { .grow_last = grow_last, .new_ids = new_ids,
+				       .table = choice };
 	struct lb_pt_fixup_report rep;
 	int r = lb_pt_fixup_for_target(ctx, dev, dev->size, &fo, &rep);
 

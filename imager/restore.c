@@ -362,7 +362,8 @@ int lb_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o)
 		goto out;
 	r = do_restore(ctx, o, &s);
 	if (!r && !o->target.offset)    /* GPT backup at the end, PMBR (pt.h) */
-		r = lb_pt_after_write(ctx, s.t, o->grow_last, o->new_ids);
+		r = lb_pt_after_write_choice(ctx, s.t, o->grow_last, o->new_ids,
+					     lb_pt_image_choice(s.img)); /* C013 */
 	if (!r)                         /* NTFS backup boot sector (fs.h) */
 		r = lb_fs_after_write(ctx, s.t, s.limit);
 	if (!r && !o->target.offset)    /* the kernel sees the new table (C005) */

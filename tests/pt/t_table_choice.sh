@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Case C013 (../shared/cases/cases.md): a disk with a valid GPT and a
+# stale, unrelated MBR (real records, no 0xEE).  Without a choice the disk
+# is imaged raw and the message says how to choose; --table gpt|mbr images
+# by that table while sector 0 and both GPT areas are still stored; the
+# choice is recorded in the image (info) and used by restore, verify and
+# clone.  The source is never written.
+. "$(dirname "$0")/../lib.sh"
+export ASAN_OPTIONS=detect_leaks=0
+L=$LIFEBOAT
+cd "$T" || exit 1
+MiB=1048576
+
+# c13.img: MBR #1 2048+4096 (ext4 made on it), #2 8192+4096; GPT #1 at
+# 20480+16384 with a FAT filesystem; random bytes in both GPT areas' slack
+# would break CRCs, so the GPT areas are compared as written by sgdisk.
+truncate -s 64M c13.img mbrsrc.img
+printf 'label: dos\nstart=2048,size=4096,type=83\nstart=8192,size=4096,type=7\n' | sfdisk -q mbrsrc.img
+sgdisk -o -n1:20480:+8M c13.img >/dev/null
+dd if=mbrsrc.img of=c13.img bs=512 count=1 conv=notrunc status=none   # the stale MBR back
+mkfs.vfat --offset=20480 c13.img 8192 >/dev/null 2>&1
+truncate -s 2M p1.img; mkfs.ext4 -q -F p1.img
+debugfs -w -R 'write /usr/bin/ls ls' p1.img >/dev/null 2>&1
+dd if=p1.img of=c13.img bs=512 seek=2048 conv=notrunc status=none
+mcopy -i c13.img@@$((20480*512)) /usr/bin/ls ::/ls 2>/dev/null
+src_sum=$(sha256sum <c13.img)
+# head and tail of the disk: sector 0, primary GPT (LBA 1-33), backup GPT
+areas() { head -c $((34*512)) "$1" | sha256sum; tail -c $((33*512)) "$1" | sha256sum; }
+fat_file() { cmp -s <(mtype -i "$1@@$((20480*512))" ::/ls 2>/dev/null) /usr/bin/ls; }
+
+# ---- without a choice: raw, and the message says how to choose ----
+out=$("$L" probe c13.img 2>&1)
+if grep -q "whole disk: raw" <<<"$out" && grep -q -- "--table gpt (GPT lists #1 LBA 20480+16384)" <<<"$out" &&
+   grep -q -- "--table mbr (MBR lists #1 LBA 2048+4096 type 0x83, #2 LBA 8192+4096 type 0x07)" <<<"$out"; then
+	pass "C013 probe: disagreement reported, whole disk raw, the message names --table gpt|mbr and what each table lists"
+else fail "C013 probe" "$out"; fi
+"$L" backup c13.img a.qcow2 --force >log 2>&1; rc=$?
+if [ $rc = 0 ] && grep -q "whole disk imaged raw: GPT and MBR disagree.*--table gpt" log && [ "$src_sum" = "$(sha256sum <c13.img)" ]; then
+	pass "C013 backup without --table: imaged raw, the log says which flag chooses, source unchanged"
+else fail "C013 backup raw" "rc=$rc $(tail -3 log)"; fi
+info=$("$L" info a.qcow2)
+grep -q "partition table:" <<<"$info" && fail "C013 info raw" "a choice shown for an image without one" || pass "C013 info: no table choice shown for the raw image"
+
+# ---- --table gpt ----
+out=$("$L" probe c13.img --table gpt 2>&1)
+if grep -q "trusted as chosen with --table gpt" <<<"$out" && grep -q "partition 1: start 10485760, 8388608 bytes, vfat.*used-blocks" <<<"$out" && ! grep -q "whole disk: raw" <<<"$out"; then
+	pass "C013 probe --table gpt: GPT partition 1 (vfat) by used blocks"
+else fail "C013 probe gpt" "$out"; fi
+"$L" backup c13.img g.qcow2 --table gpt --force >log 2>&1; rc=$?
+info=$("$L" info g.qcow2); js=$("$L" info g.qcow2 --json)
+if [ $rc = 0 ] && grep -q "partition table: GPT trusted (chosen with --table gpt" <<<"$info" && grep -q '"table_choice": "gpt"' <<<"$js" &&
+   grep -q "partition 1 (vfat).*" <<<"$info" && grep -q "mode used-blocks" <<<"$info"; then
+	pass "C013 backup --table gpt: info shows the choice (text and JSON) and partition 1 by used blocks"
+else fail "C013 backup gpt" "rc=$rc $(tail -2 log) / $info"; fi
+rm -f t.img; truncate -s 64M t.img
+"$L" restore g.qcow2 t.img --yes >log 2>&1
+if [ "$(areas c13.img)" = "$(areas t.img)" ] && fat_file t.img && cmp -s <(head -c $((2048*512)) c13.img) <(head -c $((2048*512)) t.img); then
+	pass "C013 --table gpt restore: sector 0 (stale MBR), both GPT areas and the gap before LBA 2048 identical; FAT file intact"
+else fail "C013 gpt restore" "$(tail -2 log)"; fi
+if "$L" verify g.qcow2 --against c13.img >log 2>&1; then pass "C013 verify --against the source: the recorded choice re-plans the source the same way"
+else fail "C013 verify gpt" "$(tail -2 log)"; fi
+rm -f t.img; truncate -s 96M t.img
+"$L" restore g.qcow2 t.img --yes --offset 0 --length $((96*MiB)) >log 2>&1
+hdr=$(python3 -c "
+import struct; f=open('t.img','rb'); f.seek(-512,2); h=f.read(92)
+print(h[:8]==b'EFI PART', struct.unpack('<Q',h[24:32])[0])")
+if [ "$hdr" = "True $((96*2048-1))" ] && cmp -s <(head -c 512 c13.img) <(head -c 512 t.img) && fat_file t.img; then
+	pass "C013 --table gpt restore onto 96 MiB: backup GPT moved to LBA $((96*2048-1)), sector 0 (the MBR) untouched"
+else fail "C013 gpt restore larger" "$hdr $(tail -2 log)"; fi
+
+# ---- --table mbr ----
+out=$("$L" probe c13.img --table mbr 2>&1)
+if grep -q "table: dos" <<<"$out" && grep -q "partition 1: start 1048576, 2097152 bytes, ext4.*used-blocks" <<<"$out" && grep -q "the MBR is trusted as chosen with --table mbr" <<<"$out"; then
+	pass "C013 probe --table mbr: MBR partition 1 (ext4) by used blocks, the GPT named as kept"
+else fail "C013 probe mbr" "$out"; fi
+"$L" backup c13.img m.qcow2 --table mbr --force >log 2>&1; rc=$?
+rm -f t.img; truncate -s 64M t.img
+"$L" restore m.qcow2 t.img --yes >log2 2>&1
+dd if=t.img of=tp1.img bs=512 skip=2048 count=4096 status=none
+if [ $rc = 0 ] && "$L" info m.qcow2 | grep -q "partition table: MBR trusted" && [ "$(areas c13.img)" = "$(areas t.img)" ] &&
+   e2fsck -fn tp1.img >/dev/null 2>&1 && cmp -s <(debugfs -R 'cat ls' tp1.img 2>/dev/null) /usr/bin/ls && fat_file t.img; then
+	pass "C013 --table mbr: info shows it; sector 0 and both GPT areas restored; ext4 in MBR #1 passes e2fsck -fn with its file; the GPT's FAT (outside the MBR partitions) kept"
+else fail "C013 mbr" "rc=$rc $(tail -2 log) $(tail -2 log2)"; fi
+[ "$src_sum" = "$(sha256sum <c13.img)" ] && pass "C013: the source is byte for byte unchanged after every backup" || fail "C013 source changed"
+
+# ---- clone --table gpt onto a larger disk ----
+rm -f t.img; truncate -s 80M t.img
+"$L" clone c13.img t.img --yes --table gpt >log 2>&1; rc=$?
+hdr=$(python3 -c "
+import struct; f=open('t.img','rb'); f.seek(-512,2); h=f.read(92)
+print(h[:8]==b'EFI PART', struct.unpack('<Q',h[24:32])[0])")
+if [ $rc = 0 ] && [ "$hdr" = "True $((80*2048-1))" ] && cmp -s <(head -c 512 c13.img) <(head -c 512 t.img) && fat_file t.img; then
+	pass "C013 clone --table gpt onto 80 MiB: GPT backup moved to the end, sector 0 kept"
+else fail "C013 clone gpt" "rc=$rc $hdr $(tail -2 log)"; fi
+rm -f t.img; truncate -s 80M t.img
+"$L" clone c13.img t.img --yes >log 2>&1; rc=$?
+if [ $rc = 0 ] && grep -q "not trusted.*left as written" log && cmp -s <(head -c $((64*MiB)) t.img) c13.img; then
+	pass "C013 clone without --table: copied byte for byte, table left as written and said so"
+else fail "C013 clone raw" "rc=$rc $(tail -2 log)"; fi
+
+# ---- usage and a choice that decides nothing ----
+"$L" backup c13.img x.qcow2 --table foo >log 2>&1; rc=$?
+[ $rc = 2 ] && grep -q -- "--table takes gpt or mbr" log && pass "--table foo: usage error (exit 2)" || fail "--table foo" "rc=$rc $(cat log)"
+truncate -s 32M plain.img; sgdisk -o -n1:2048:+8M plain.img >/dev/null
+out=$("$L" probe plain.img --table mbr 2>&1)
+grep -q -- "--table mbr changes nothing here" <<<"$out" && grep -q "table: gpt" <<<"$out" && pass "--table mbr on a GPT disk with a protective MBR: said to change nothing, GPT used" || fail "--table on plain GPT" "$out"
