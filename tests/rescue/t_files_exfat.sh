@@ -20,6 +20,8 @@
 #     early) and the up-case table (two clusters, chained) are listed; the
 #     contiguous files, which need no FAT, are not.
 #  3. the volume alone (a stick without a partition table): partition 0.
+#  4. (no root) a hostile volume whose folders name their own parent: the
+#     walk is bounded and the report says its list is incomplete.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/rescue_lib.sh"
 
@@ -27,6 +29,52 @@ N1="exFAT: exactly the files with bad sectors are named (contiguous, fragmented,
 N2="exFAT: lifeboat info names the same files"
 N3="exFAT: a lost FAT sector names the fragmented file, not the contiguous ones"
 N4="exFAT on a whole stick without a partition table: the file is named"
+N5="exFAT with folders that name their own parent twice (hostile): bounded, said"
+
+# --- case 4 (no root): a hostile volume.  Two folder entries in the root
+# point back at the root cluster (one by FAT chain, one NoFatChain), so
+# an unbounded walk would visit 2^depth folders.  The rescue must end,
+# list nothing (the one bad sector is in free space) and say that the list
+# is incomplete.
+if have mkfs.exfat && have python3; then
+	truncate -s 8M "$T/h.img"
+	mkfs.exfat "$T/h.img" >/dev/null 2>&1
+	python3 - "$T/h.img" <<'EOF2'
+import struct, sys
+p = sys.argv[1]
+d = bytearray(open(p, 'rb').read())
+bs, ss = d[108], d[109]
+heap, cs = struct.unpack_from('<I', d, 88)[0] << bs, 1 << (bs + ss)
+root = struct.unpack_from('<I', d, 96)[0]
+off, i = heap + (root - 2) * cs, 0
+while d[off + i]:
+    i += 32
+for name, flags in (('loop', 1), ('ring', 3)):
+    f, s, n = bytearray(32), bytearray(32), bytearray(32)
+    f[0], f[1] = 0x85, 2
+    struct.pack_into('<H', f, 4, 0x10)                  # a folder
+    s[0], s[1], s[3] = 0xc0, flags, len(name)
+    struct.pack_into('<QIQ', s, 8, cs, 0, 0)
+    struct.pack_into('<IQ', s, 20, root, cs)            # first cluster: the root
+    n[0] = 0xc1
+    n[2:2 + 2 * len(name)] = name.encode('utf-16le')
+    d[off + i:off + i + 96] = f + s + n
+    i += 96
+open(p, 'wb').write(d)
+EOF2
+	badmap "$T/h.map" "15000:1"
+	out=$(LIFEBOAT_FAULT_MAP=$T/h.map timeout 120 "$LIFEBOAT" rescue "fault:$T/h.img" "$T/h.qcow2" 2>&1)
+	rc=$?
+	if [ $rc = 0 ] && [[ $out == *"partition 0: the exFAT filesystem has cross-linked or looping cluster chains: its files are not all listed"* ]] &&
+	   ! echo "$out" | grep -q '\] /'; then
+		pass "$N5"
+	else
+		fail "$N5" "exit $rc: $(echo "$out" | tail -3 | tr '\n' ' ')"
+	fi
+else
+	skip "$N5" "mkfs.exfat or python3 not installed"
+fi
+
 why=""
 need_root || why="needs root (loop device and /dev/fuse)"
 for t in qemu-img sfdisk mkfs.exfat mount.exfat-fuse dump.exfat losetup python3; do
