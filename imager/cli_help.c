@@ -131,7 +131,8 @@ const struct cli_cmd cli_cmds[] = {
 { "rescue", cli_rescue,
   "rescue SOURCE IMAGE [--resume] [--export-map FILE] [--import-map FILE]\n"
   "       [--retries N] [--reverse] [--slow-ms N] [--no-data-first]\n"
-  "       [--partition N | --offset B --length B] [--compress zstd|zlib]",
+  "       [--partition N | --offset B --length B] [--compress zstd|zlib]\n"
+  "       [--table gpt|mbr]",
 "Gets every readable byte off a failing disk into IMAGE (qcow2), like GNU\n"
 "ddrescue: first what reads easily (the blocks filesystems use first),\n"
 "skipping ahead past errors and slow areas, then trims and scrapes the bad\n"
@@ -153,6 +154,8 @@ const struct cli_cmd cli_cmds[] = {
 "  --slow-ms N        first pass: skip past reads slower than N ms and come\n"
 "                     back later (default 1000; 0: never)\n"
 "  --no-data-first    do not rescue the filesystems' used blocks first\n"
+"  --table gpt|mbr    plan data first by this table on a disk whose GPT and\n"
+"                     MBR disagree (as backup --table; else disk order)\n"
 "  --keep-timeouts    leave the disk's sysfs command timeouts as they are\n"
 "                     (by default lowered to 5 s for the rescue)\n"
 "  --checkpoint-ms N  save the map every N ms (default 3000)\n"

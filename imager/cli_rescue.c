@@ -23,7 +23,7 @@
 
 enum { O_RESUME = 300, O_EXPORT, O_IMPORT, O_RETRIES, O_REVERSE, O_SLOW,
        O_NODATA, O_COMPRESS, O_HELP, O_PART, O_OFFSET, O_LENGTH, O_KEEPTO,
-       O_CKPT, O_RTO };
+       O_CKPT, O_RTO, O_TABLE };
 
 static const struct option opts[] = {
 	{ "resume", no_argument, 0, O_RESUME },
@@ -40,6 +40,7 @@ static const struct option opts[] = {
 	{ "partition", required_argument, 0, O_PART },
 	{ "offset", required_argument, 0, O_OFFSET },
 	{ "length", required_argument, 0, O_LENGTH },
+	{ "table", required_argument, 0, O_TABLE },
 	{ "help", no_argument, 0, O_HELP },
 	{ 0, 0, 0, 0 },
 };
@@ -61,6 +62,11 @@ static int take(struct rargs *a, int c, const char *arg)
 	case O_REVERSE: a->o.reverse = 1; return 0;
 	case O_NODATA: a->o.no_data_first = 1; return 0;
 	case O_KEEPTO: a->o.keep_timeouts = 1; return 0;
+	case O_TABLE:           /* C013, as backup --table */
+		if (!strcmp(arg, "gpt")) a->o.table = LB_TABLE_GPT;
+		else if (!strcmp(arg, "mbr")) a->o.table = LB_TABLE_MBR;
+		else return cli_usage_error("rescue", "--table takes gpt or mbr");
+		return 0;
 	case O_OFFSET: a->off = arg; return 0;
 	case O_LENGTH: a->len = arg; return 0;
 	case O_RETRIES:

@@ -57,6 +57,9 @@ struct lb_rescue_opts {
 	 * read-only share *map while ctx->progress/region run (same thread). */
 	struct lb_rescue_stats *stats;
 	const struct lb_rmap **live_map;
+	/* Added by partition tables, additive (C013): the table data first
+	 * plans by on a disk whose GPT and MBR disagree (lb_table_choice). */
+	enum lb_table_choice table;
 };
 
 /* Rescues O->source into O->image.  Returns 0 when every phase ran (bad

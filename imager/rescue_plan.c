@@ -21,6 +21,7 @@ struct plan_job {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct lb_span span;
+	enum lb_table_choice table;     /* --table (C013) */
 	char path[4200];
 	int done, abandoned, ok;
 	struct lb_extmap used;
@@ -48,11 +49,14 @@ static void *plan_main(void *arg)
 	if (!plan)
 		snprintf(c.msg, sizeof c.msg, "no memory for the plan");
 	else if (lb_dev_open(&c, &j->span, LB_DEV_READ, 0, &d) == 0) {
-		if (lb_plan_used(&c, d, 0, plan) == 0 && !plan->raw &&
+		if (lb_plan_used_choice(&c, d, 0, j->table, plan) == 0 && !plan->raw &&
 		    lb_extmap_finish(&plan->used) == 0 && plan->used.n) {
 			j->used = plan->used;
 			lb_extmap_init(&plan->used);
 			ok = 1;
+		} else if (plan->raw && !c.msg[0]) {    /* C013: how to choose */
+			snprintf(c.msg, sizeof c.msg, "whole disk raw: %.480s",
+				 plan->reason);
 		}
 		lb_plan_free(plan);
 		lb_dev_close(d);
@@ -119,6 +123,9 @@ int lb_rs_plan(struct rs *s, char *why, size_t whysz)
 	pthread_attr_t at;
 	pthread_t th;
 	int e = 1;
+
+	if (j)
+		j->table = s->o->table;         /* C013 */
 
 	/* Probing walks libblkid/libfdisk/libext2fs: give it the stack glibc
 	 * gives every thread (musl's default is 128 KiB). */

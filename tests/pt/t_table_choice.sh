@@ -104,3 +104,12 @@ else fail "C013 clone raw" "rc=$rc $(tail -2 log)"; fi
 truncate -s 32M plain.img; sgdisk -o -n1:2048:+8M plain.img >/dev/null
 out=$("$L" probe plain.img --table mbr 2>&1)
 grep -q -- "--table mbr changes nothing here" <<<"$out" && grep -q "table: gpt" <<<"$out" && pass "--table mbr on a GPT disk with a protective MBR: said to change nothing, GPT used" || fail "--table on plain GPT" "$out"
+
+# ---- rescue: data first by the chosen table ----
+"$L" rescue c13.img r1.qcow2 >log 2>&1; rc=$?
+"$L" rescue c13.img r2.qcow2 --table gpt >log2 2>&1; rc2=$?
+if [ $rc = 0 ] && grep -q "no used-block map (whole disk raw: GPT and MBR disagree.*--table gpt" log &&
+   [ $rc2 = 0 ] && ! grep -q "no used-block map" log2 && grep -q "data first (used blocks) done" log2 &&
+   qemu-img compare -q c13.img r2.qcow2 2>/dev/null; then
+	pass "C013 rescue: without --table in disk order and says how to choose; --table gpt plans data first; every byte rescued (qemu-img compare)"
+else fail "C013 rescue" "rc=$rc rc2=$rc2 $(grep -m1 'used' log) / $(grep -m1 'used' log2)"; fi
