@@ -3,7 +3,8 @@
 # (tests/fuzz/fuzz_rescue_exfat.c): seed volumes made with mkfs.exfat
 # (512-byte and 4 KiB clusters), filled through exfat-fuse on a loop device
 # when root (folders, a long non-ASCII name, a fragmented file, a folder
-# spanning clusters), then a run bounded by executions (never by time).
+# spanning clusters), and util-linux's exFAT test image; then a run bounded
+# by executions (never by time).
 . "$(dirname "$0")/../lib.sh"
 F=$TOP/build/tests/fuzz/fuzz_rescue_exfat
 have clang || { skip "fuzz_rescue_exfat" "clang not installed"; exit 0; }
@@ -33,6 +34,10 @@ for c in 512 4096; do
 	mkfs.exfat -b 4096 -c $c "$C/exfat$c" >/dev/null 2>&1 || rm -f "$C/exfat$c"
 	[ -f "$C/exfat$c" ] && fill "$C/exfat$c"
 done
+# util-linux's exFAT test image (1 KiB clusters, a root folder over
+# several clusters), when the shared images are there
+FX=$SHARED/images/blkid/fs/exfat.img.xz
+[ -r "$FX" ] && have xz && xz -dc "$FX" >"$C/util-linux-exfat"
 n=$(ls "$C" | wc -l)
 [ "$n" -gt 0 ] || { fail "fuzz_rescue_exfat: seeds" "mkfs.exfat made no volume"; exit 0; }
 check "fuzz_rescue_exfat: replay of $n seed volumes" "$F" -runs=0 "$C"

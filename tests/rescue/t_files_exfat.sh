@@ -22,6 +22,8 @@
 #  3. the volume alone (a stick without a partition table): partition 0.
 #  4. (no root) a hostile volume whose folders name their own parent: the
 #     walk is bounded and the report says its list is incomplete.
+#  5. (no root) util-linux's exFAT test image: a lost sector of its
+#     chained root folder is skipped and files after it are still named.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/rescue_lib.sh"
 
@@ -73,6 +75,35 @@ EOF2
 	fi
 else
 	skip "$N5" "mkfs.exfat or python3 not installed"
+fi
+
+# --- case 5 (no root): util-linux's exFAT test image (a whole volume, 1 KiB
+# clusters, a root folder over several clusters holding test.00 ...), with
+# a bad sector in test.13's data, one in the root folder where test.40's
+# entries are, and one in test.59's data, whose entries come after that
+# lost folder sector.  Listed: exactly "/", /test.13 and /test.59.
+N6="exFAT test image of util-linux: a lost folder sector is skipped, files after it still named"
+FX=$SHARED/images/blkid/fs/exfat.img.xz
+if [ -r "$FX" ] && have xz; then
+	xz -dc "$FX" >"$T/u.img"
+	name_at() {     # the sector of test.NN's File Name entry
+		local n=$1
+		echo $(( $(LC_ALL=C grep -obUaP "t\x00e\x00s\x00t\x00\.\x00${n:0:1}\x00${n:1:1}\x00" "$T/u.img" | head -1 | cut -d: -f1) / 512 ))
+	}
+	data_at() { echo $(( $(LC_ALL=C grep -obUa "test\.$1" "$T/u.img" | head -1 | cut -d: -f1) / 512 )); }
+	d13=$(data_at 13) n40=$(name_at 40) d59=$(data_at 59) n59=$(name_at 59)
+	badmap "$T/u.map" "$d13:1 $n40:1 $d59:1"
+	out=$(LIFEBOAT_FAULT_MAP=$T/u.map "$LIFEBOAT" rescue "fault:$T/u.img" "$T/u.qcow2" 2>&1)
+	got=$(echo "$out" | sed -n 's/.*\[partition 0, exfat\] \(.*\) ([0-9]* bytes unreadable).*/\1/p' | sort)
+	want=$(printf '%s\n' / /test.13 /test.59 | sort)
+	if [ "$n59" -gt "$n40" ] && [ "$got" = "$want" ] &&
+	   echo "$out" | grep -q "exfat\] /test.13 (8 bytes unreadable)"; then
+		pass "$N6"
+	else
+		fail "$N6" "sectors $d13 $n40 $d59 ($n59); listed: $(echo "$got" | tr '\n' ';') $(echo "$out" | tail -2 | tr '\n' ' ')"
+	fi
+else
+	skip "$N6" "$FX or xz missing"
 fi
 
 why=""
