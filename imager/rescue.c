@@ -66,7 +66,8 @@ static int read_piece(struct rs *s, uint64_t a, uint64_t z, char fail_st)
 static int copy_range(struct rs *s, uint64_t lo, uint64_t hi, int rev,
 		      int skipping)
 {
-	uint64_t skip = RS_SKIP0, pos = rev ? hi : lo, a, z;
+	uint64_t skip = RS_SKIP0, pos = rev ? hi : lo, a, z, lim, n;
+	int done;
 
 	while (rev ? pos > lo : pos < hi) {
 		struct lb_rblock b = s->map.v[lb_rmap_find(&s->map,
@@ -77,11 +78,28 @@ static int copy_range(struct rs *s, uint64_t lo, uint64_t hi, int rev,
 			pos = rev ? b.pos : b.pos + b.size;
 			continue;
 		}
-		a = rev ? max64(max64(b.pos, lo), down(pos - 1, RS_CHUNK)) : pos;
-		z = rev ? pos : min64(min64(b.pos + b.size, hi),
-				      down(pos, RS_CHUNK) + RS_CHUNK);
-		if ((r = read_piece(s, a, z, LB_RM_NONTRIM)) < 0)
-			return r;
+		lim = rev ? max64(b.pos, lo) : min64(b.pos + b.size, hi);
+		n = (rev ? pos - lim : lim - pos) / RS_CHUNK;
+		if (pos % RS_CHUNK == 0 && n >= 2) {
+			/* whole chunks: one batch, which stops where this
+			 * loop would (a failed or slow read) */
+			n = min64(n, RS_BATCH / RS_CHUNK);
+			if ((r = lb_rs_read_chunks(s, pos, (int)n, rev,
+						   skipping & SKIP_SLOW,
+						   &done)) < 0)
+				return r;
+			if (!done)      /* O_DIRECT went off: again */
+				continue;
+			if (done > 1)   /* good reads before the last */
+				skip = RS_SKIP0;
+			a = rev ? pos - (uint64_t)done * RS_CHUNK : pos;
+			z = rev ? pos : pos + (uint64_t)done * RS_CHUNK;
+		} else {
+			a = rev ? max64(lim, down(pos - 1, RS_CHUNK)) : pos;
+			z = rev ? pos : min64(lim, down(pos, RS_CHUNK) + RS_CHUNK);
+			if ((r = read_piece(s, a, z, LB_RM_NONTRIM)) < 0)
+				return r;
+		}
 		trouble = (r == RS_BAD && (skipping & SKIP_ERR)) ||
 			  (r == RS_OK && (skipping & SKIP_SLOW) && s->last_slow);
 		if (!trouble) {
@@ -96,9 +114,19 @@ static int copy_range(struct rs *s, uint64_t lo, uint64_t hi, int rev,
 	return 0;
 }
 
+/* Data first: the first chunk (the partition table) as a copy read,
+ * then, when it read, the used blocks of the filesystems. */
 static int step_data_first(struct rs *s)
 {
+	uint64_t first = min64(RS_CHUNK, s->map.size);
 	int r = 0;
+
+	if (s->o->no_data_first)
+		return 0;
+	if (lb_rmap_status(&s->map, 0) == LB_RM_NONTRIED &&
+	    (r = copy_range(s, 0, first, 0, SKIP_ERR | SKIP_SLOW)))
+		return r;
+	lb_rs_plan_used(s, first);
 
 	for (size_t i = 0; s->have_used && i < s->used.n && !r; i++) {
 		uint64_t lo = down(s->used.v[i].off, s->sec);

@@ -1,30 +1,66 @@
 /*
  * rescue_int.h — private state shared by the rescue modules: the state
  * machine (rescue.c), source reads and checkpoints (rescue_io.c), and the
- * image it writes into (rescue_store.c).  Not public.
+ * image it writes into (rescue_store.c, with its compression workers,
+ * threads.h).  Not public.
  */
 #ifndef LB_RESCUE_INT_H
 #define LB_RESCUE_INT_H
 
+#include <pthread.h>
+
 #include "dev.h"
 #include "extmap.h"
 #include "image.h"
+#include "pipeline.h"
 #include "qcow2_codec.h"
 #include "progress.h"
 #include "rescue.h"
+#include "threads.h"
 
 #define RS_CHUNK        (64u << 10)     /* bytes per copy read (ddrescue's
 					 * default cluster: 128 sectors) */
 #define RS_SKIP0        (64u << 10)     /* first skip after an error */
+#define RS_BATCH        (1u << 20)      /* bytes the reader thread reads in
+					 * one go (copy: RS_CHUNK reads) */
+#define RS_PIECES       (RS_CHUNK / 512)        /* reads in one go, at most */
 
-#define RS_SLOTS        8               /* cluster buffers (rescue_store.c) */
+#define RS_SLOTS        128             /* buffers for clusters still being
+					 * filled (rescue_store.c), allocated
+					 * as needed */
+#define RS_UNDO         64              /* statuses remembered per buffer */
+
+/* What the map said of bytes put in a buffer and not yet handed over:
+ * a checkpoint that leaves the buffer alone stores the map with these
+ * bytes as they were (rescue_store.c). */
+struct rs_undo {
+	uint64_t pos, len;      /* bytes of the source */
+	char st;
+};
 
 /* One guest cluster being filled (rescue_store.c). */
 struct rs_slot {
-	uint64_t idx;           /* guest cluster */
-	uint8_t *buf;           /* cluster bytes, NULL: unused */
-	int dirty;              /* changed since stored */
+	uint64_t idx;           /* guest cluster, UINT64_MAX: none */
+	uint8_t *buf;           /* cs bytes, NULL: not allocated yet */
+	int dirty;              /* changed since handed to the workers */
 	uint64_t age;
+	struct rs_undo *undo;   /* RS_UNDO entries, with buf */
+	int nundo;
+};
+
+/* A checkpoint handed to the writer thread: the map (ddrescue mapfile
+ * text) and metadata as they were when it was handed over. */
+struct rs_ckpt {
+	char *text;
+	size_t len;
+	struct lb_meta meta;
+};
+
+/* The compression workers' argument: xargs first (lb_encode_work and
+ * lb_xcodec_new take it as struct lb_xargs). */
+struct rs_pipe_arg {
+	struct lb_xargs xa;
+	struct rs *s;
 };
 
 /* What one read of the source gave. */
@@ -43,15 +79,32 @@ struct rs {
 	int img_failed;         /* a write to the image failed: no more
 				 * checkpoints (one could point at data that
 				 * never reached the disk) */
-	uint8_t *pk;            /* 2 clusters: compressed data */
+	uint8_t *pk;            /* 2 clusters: stored bytes read back */
 	uint64_t cs;            /* cluster size, bytes */
 	struct rs_slot slot[RS_SLOTS];
 	uint64_t clock;
+	/* compression off the reading thread: workers compress and hash the
+	 * clusters handed to them, the pipe's writer thread stores them in
+	 * order (lb_imgw_put, under wmu); see rescue_store.c */
+	struct lb_xpool pool;
+	struct lb_pipe *pipe;
+	struct rs_pipe_arg pa;
+	pthread_mutex_t wmu;    /* s->w between the writer thread and us */
+	int wmu_ok;
+	struct rs_ckpt *ckv;    /* by job index: checkpoints on their way
+				 * to the writer thread (rescue_store.c) */
+	double last_full;       /* when a checkpoint last stored every
+				 * buffer (CLOCK_MONOTONIC s) */
+	uint64_t recent[64];    /* the clusters handed over last (ring) */
+	unsigned nrecent;
+	int trust_map;          /* bytes the map does not call finished are
+				 * zeros in the image (not so after
+				 * --resume --import-map) */
 	char part_path[4200];   /* IMAGE.part */
 	char map_path[4200];    /* IMAGE.rescue-map: a copy of the map after
 				 * each checkpoint, for ddrescueview */
 	struct lb_rmap map;
-	uint8_t *buf;           /* RS_CHUNK bytes, 4096-aligned */
+	uint8_t *buf;           /* RS_BATCH bytes, 4096-aligned */
 	struct lb_rescue_stats *st, own_st;
 	struct lb_extmap used;  /* data first: bytes the filesystems use */
 	int have_used;
@@ -83,6 +136,30 @@ int lb_rs_reader_stop(struct lb_rs_reader *r);
 int lb_rs_reader_batch(struct lb_rs_reader *r, void *buf, uint64_t pos,
 		       size_t len, int pieces, int rev, int stop, int64_t *res,
 		       unsigned timeout_ms);
+/* The same, and with SLOW_MS (and STOP) a read slower than that also
+ * ends the batch; SLOW (may be NULL) then tells which reads were. */
+struct lb_rs_batch {
+	void *buf;
+	uint64_t pos;
+	size_t len;
+	int pieces, rev, stop;
+	unsigned slow_ms;       /* 0: none */
+	int64_t *res;
+	unsigned char *slow;
+	uint64_t *at;           /* -ETIMEDOUT: where the read that hung
+				 * began (may be NULL) */
+};
+int lb_rs_reader_run(struct lb_rs_reader *r, const struct lb_rs_batch *b,
+		     unsigned timeout_ms);
+
+/* Copy passes: up to N reads of RS_CHUNK bytes, forward from POS (or
+ * backward, REV: the N chunks below POS), in one batch that ends after
+ * the first failed read or (SLOW) slow one.  Stores good chunks, marks
+ * failed ones non-trimmed.  *DONE: chunks read; s->last_slow: the last
+ * was slow.  Returns RS_BAD when the last failed, RS_OK, or a negative
+ * errno. */
+int lb_rs_read_chunks(struct rs *s, uint64_t pos, int n, int rev, int slow,
+		      int *done);
 
 /* Reads the sectors of [LO, HI) one by one, a batch of at most RS_CHUNK
  * bytes from LO forward (or from HI backward, REV), storing good ones and
@@ -100,9 +177,17 @@ double lb_rs_now(void);
  * with the reason in WHY. */
 int lb_rs_plan(struct rs *s, char *why, size_t whysz);
 
-/* Opens the source read-only, plans the used blocks for data first,
- * switches reads to O_DIRECT (or logs why not). */
+/* Opens the source read-only, switches reads to O_DIRECT (or logs why
+ * not). */
 int lb_rs_open_source(struct rs *s);
+
+/* Data first: plans the used blocks into s->used (s->have_used), when
+ * the map calls the first FIRST bytes finished; else, and when there is
+ * no plan, logs why.  The planning reads go through the page cache on a
+ * handle of their own (rescue_plan.c): reading the first chunk as a
+ * rescue read first keeps a damaged start of the disk from costing a
+ * read more of a bad area than the copy itself. */
+void lb_rs_plan_used(struct rs *s, uint64_t first);
 
 /* Reads [POS, POS+LEN) of the source into s->buf (LEN <= RS_CHUNK).
  * Returns RS_OK, RS_BAD (a media error: the range holds a bad sector), or
@@ -130,10 +215,19 @@ void lb_rs_stats(struct rs *s);
  * image on disk hold everything put so far and the map, with COMMENT.
  * finish: hashes the disk, asks COMMENT for the map's comment (given the
  * path of a raw copy of the disk, or NULL), finishes and renames the
- * image.  close: frees; IMAGE.part stays once checkpointed. */
+ * image.  close: frees; IMAGE.part stays once checkpointed.
+ * checkpoint without WAIT returns once the checkpoint is on its way: the
+ * writer thread makes it after the clusters handed over before it, while
+ * the reads go on; its error, if any, comes back from a later call.  wait:
+ * returns once everything handed over is in the image (0 or the error). */
 int lb_rs_img_open(struct rs *s, int reopen);
 int lb_rs_img_put(struct rs *s, const uint8_t *data, uint64_t pos, size_t len);
-int lb_rs_img_checkpoint(struct rs *s, const char *comment);
+/* Hands the clusters of [POS, POS+LEN) whose every byte the map now
+ * calls finished or bad to the compression workers (only a successful
+ * retry changes them again). */
+int lb_rs_img_settle(struct rs *s, uint64_t pos, uint64_t len);
+int lb_rs_img_checkpoint(struct rs *s, const char *comment, int wait);
+int lb_rs_img_wait(struct rs *s);
 int lb_rs_img_finish(struct rs *s, char *(*comment)(struct rs *, const char *));
 void lb_rs_img_close(struct rs *s);
 

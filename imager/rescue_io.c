@@ -50,16 +50,17 @@ rs_log(struct rs *s, const char *fmt, ...)
 	s->ctx->log(line, s->ctx->user);
 }
 
-/* Data first: the used blocks of the partitions and filesystems
- * (rescue_plan.c, with a deadline), read through the cache before
- * O_DIRECT is on.  A table or filesystem that cannot be read just means
- * there is no plan: everything is then rescued in disk order. */
-static void plan_used(struct rs *s)
+void lb_rs_plan_used(struct rs *s, uint64_t first)
 {
 	char why[600];
+	const struct lb_rblock *b = &s->map.v[lb_rmap_find(&s->map, 0)];
 
-	if (s->o->no_data_first)
+	if (b->st != LB_RM_FINISHED || b->size < first) {
+		rs_log(s, "rescue: no used-block map (the first %" PRIu64 " bytes "
+		       "of %s, where the partition table lies, did not read); "
+		       "rescuing in disk order", first, s->src->path);
 		return;
+	}
 	s->have_used = lb_rs_plan(s, why, sizeof why);
 	if (!s->have_used)
 		rs_log(s, "rescue: no used-block map (%s); rescuing in disk "
@@ -75,7 +76,6 @@ int lb_rs_open_source(struct rs *s)
 	s->sec = s->src->logical_sector ? s->src->logical_sector : 512;
 	if (s->sec > RS_CHUNK || s->sec & (s->sec - 1))
 		s->sec = 512;
-	plan_used(s);
 	fl = fcntl(s->src->fd, F_GETFL);
 	if (fl >= 0 && fcntl(s->src->fd, F_SETFL, fl | O_DIRECT) == 0) {
 		s->direct = 1;
@@ -247,7 +247,7 @@ static int apply(struct rs *s, const int64_t *res, int did, uint64_t top,
 int lb_rs_read_run(struct rs *s, uint64_t lo, uint64_t hi, int rev, int stop,
 		   char fail_st, uint64_t *edge)
 {
-	uint64_t sec = s->sec, n = (hi - lo) / sec, low, top;
+	uint64_t sec = s->sec, n = (hi - lo) / sec, low, top, at;
 	int64_t res[RS_CHUNK / 512];
 	int did, done, r, bad;
 
@@ -266,12 +266,13 @@ int lb_rs_read_run(struct rs *s, uint64_t lo, uint64_t hi, int rev, int stop,
 			n = RS_CHUNK / sec;
 		low = rev ? hi - n * sec : lo;
 		top = hi - sec;
-		did = lb_rs_reader_batch(s->reader, s->buf, rev ? top : lo,
-					 sec, (int)n, rev, stop, res,
-					 s->read_timeout_ms);
-		if (did < 0)
-			return did == -ETIMEDOUT ?
-			       judge(s, did, sec, rev ? top : lo) : did;
+		at = rev ? top : lo;
+		did = lb_rs_reader_run(s->reader, &(struct lb_rs_batch){
+			.buf = s->buf, .pos = at, .len = sec, .pieces = (int)n,
+			.rev = rev, .stop = stop, .res = res, .at = &at },
+			s->read_timeout_ms);
+		if (did < 0)    /* AT: the read that hung */
+			return did == -ETIMEDOUT ? judge(s, did, sec, at) : did;
 		r = apply(s, res, did, top, low, rev, fail_st, &done);
 		*edge = rev ? hi - (uint64_t)done * sec : lo + (uint64_t)done * sec;
 	}
@@ -281,6 +282,53 @@ int lb_rs_read_run(struct rs *s, uint64_t lo, uint64_t hi, int rev, int stop,
 	if ((r = lb_rs_tick(s, 0)) < 0)
 		return r;
 	return stop && bad;
+}
+
+int lb_rs_read_chunks(struct rs *s, uint64_t pos, int n, int rev, int slow,
+		      int *done)
+{
+	uint64_t low = rev ? pos - (uint64_t)n * RS_CHUNK : pos;
+	int64_t res[RS_BATCH / RS_CHUNK];
+	unsigned char sl[RS_BATCH / RS_CHUNK];
+	struct lb_rs_batch b = {
+		.buf = s->buf, .pos = rev ? pos - RS_CHUNK : pos,
+		.len = RS_CHUNK, .pieces = n, .rev = rev, .stop = 1,
+		.slow_ms = slow ? s->slow_ms : 0, .res = res, .slow = sl,
+	};
+	uint64_t at = b.pos;
+	int did, i, r = RS_OK;
+
+	*done = 0;
+	s->last_slow = 0;
+	if (s->ctx->cancel)
+		return -ECANCELED;
+	if (n < 1 || n > (int)(RS_BATCH / RS_CHUNK))
+		return -EINVAL;
+	b.at = &at;
+	did = lb_rs_reader_run(s->reader, &b, s->read_timeout_ms);
+	if (did < 0)
+		return did == -ETIMEDOUT ? judge(s, did, RS_CHUNK, at) : did;
+	for (i = 0; i < did && r >= 0; i++) {
+		uint64_t p = rev ? pos - (uint64_t)(i + 1) * RS_CHUNK
+				 : pos + (uint64_t)i * RS_CHUNK;
+		int e;
+		if (res[i] == -EINVAL && s->direct) {
+			direct_off(s);  /* this chunk and on: read again */
+			break;
+		}
+		if ((r = judge(s, res[i], RS_CHUNK, p)) < 0)
+			break;
+		s->last_slow = r == RS_OK && sl[i];
+		s->st->slow_reads += (uint64_t)s->last_slow;
+		e = r == RS_OK ? store_at(s, s->buf + (p - low), p, RS_CHUNK)
+			       : lb_rs_mark(s, p, RS_CHUNK, LB_RM_NONTRIM);
+		if (e)
+			r = e;
+	}
+	*done = r < 0 ? 0 : i;
+	if (r >= 0 && (i = lb_rs_tick(s, 0)) < 0)
+		r = i;
+	return r;
 }
 
 static enum lb_region_state region_of(char st)
@@ -299,7 +347,7 @@ int lb_rs_mark(struct rs *s, uint64_t pos, uint64_t len, char st)
 			 strerror(-r));
 	else if (s->ctx->region)
 		s->ctx->region(pos, len, region_of(st), s->ctx->user);
-	return r;
+	return r ? r : lb_rs_img_settle(s, pos, len);
 }
 
 void lb_rs_stats(struct rs *s)
@@ -318,7 +366,8 @@ void lb_rs_stats(struct rs *s)
 }
 
 /* The image first (the map in it calls finished only what is stored),
- * then the copy of the map beside it. */
+ * then the copy of the map beside it: both by the writer thread, after
+ * the clusters handed over so far (rescue_store.c), while reads go on. */
 static int checkpoint(struct rs *s)
 {
 	char note[160];
@@ -328,13 +377,8 @@ static int checkpoint(struct rs *s)
 	s->map.pass = s->st->pass > 0 ? s->st->pass : 1;
 	snprintf(note, sizeof note, "Source: %.120s\nPhase: %s, pass %d",
 		 s->o->source.path, lb_phase_name(s->st->phase), s->map.pass);
-	if ((r = lb_rs_img_checkpoint(s, note)))
+	if ((r = lb_rs_img_checkpoint(s, note, 0)))
 		return r == -ENOSPC ? r : -LB_ETARGET;
-	if ((r = lb_rmap_save(&s->map, s->map_path, note)) < 0) {
-		snprintf(s->ctx->msg, sizeof s->ctx->msg, "%.300s: cannot save "
-			 "the map: %s", s->map_path, strerror(-r));
-		return -LB_ETARGET;
-	}
 	s->last_ckpt = lb_rs_now();
 	return 0;
 }

@@ -160,7 +160,7 @@ static int setup(struct rs *s)
 		s->skip_max = RS_SKIP0;
 	if (s->skip_max > (1u << 30))
 		s->skip_max = 1u << 30;
-	if (posix_memalign((void **)&s->buf, 4096, RS_CHUNK))
+	if (posix_memalign((void **)&s->buf, 4096, RS_BATCH))
 		return -ENOMEM;
 	if ((r = lb_rs_reader_start(&s->reader, s->src)))
 		return r;
@@ -264,6 +264,8 @@ int lb_rescue(struct lb_ctx *ctx, const struct lb_rescue_opts *o)
 			r = finish(&s);
 		else if (s.w && r != -LB_ETARGET)
 			lb_rs_tick(&s, 1);      /* the last good checkpoint */
+		if (s.w)                /* written before the process ends */
+			lb_rs_img_wait(&s);
 		if (o->live_map)
 			*o->live_map = NULL;
 	}

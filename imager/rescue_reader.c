@@ -14,7 +14,9 @@
  * Handing one read to another thread costs two wake-ups; for the phases
  * that read sector by sector (trim, scrape, retry) that was a third of
  * their time, so the thread also takes a batch: up to 64 KiB of
- * one-sector reads in a row, optionally stopping at the first failure.
+ * one-sector reads in a row, optionally stopping at the first failure;
+ * the copy passes give it up to RS_BATCH bytes of RS_CHUNK reads, which
+ * also stop after a slow one.
  * The deadline is per read: it counts from the start of the read under
  * way, which the thread notes under the lock before each one.
  */
@@ -40,8 +42,11 @@ struct lb_rs_reader {
 	 * from it (POS is then the last piece); BUF holds them at their
 	 * offsets from the lowest piece */
 	int pieces, rev, stop, did;
-	int64_t res[RS_CHUNK / 512];    /* its own: a stuck read may write late */
+	double slow_s;          /* with STOP: also end after a read this slow */
+	int64_t res[RS_PIECES];         /* its own: a stuck read may write late */
+	unsigned char slow[RS_PIECES];  /* the read took longer than slow_s */
 	double started;         /* CLOCK_MONOTONIC s when the current read began */
+	uint64_t at;            /* byte where the current read began */
 };
 
 static double now_s(void)
@@ -61,12 +66,15 @@ static int run_job(struct lb_rs_reader *r)
 	for (i = 0; i < r->pieces; i++) {
 		uint64_t p = r->rev ? r->pos - (uint64_t)i * r->len
 				    : r->pos + (uint64_t)i * r->len;
+		double t0 = now_s();
 		pthread_mutex_lock(&r->mu);
-		r->started = now_s();
+		r->started = t0;
+		r->at = p;
 		pthread_mutex_unlock(&r->mu);
 		r->res[i] = lb_dev_pread(r->src, (char *)r->buf + (p - lo),
 					 r->len, p);
-		if (r->stop && r->res[i] != (int64_t)r->len) {
+		r->slow[i] = r->slow_s > 0 && now_s() - t0 > r->slow_s;
+		if (r->stop && (r->res[i] != (int64_t)r->len || r->slow[i])) {
 			i++;
 			break;
 		}
@@ -130,20 +138,30 @@ int lb_rs_reader_batch(struct lb_rs_reader *r, void *buf, uint64_t pos,
 		       size_t len, int pieces, int rev, int stop, int64_t *res,
 		       unsigned timeout_ms)
 {
+	return lb_rs_reader_run(r, &(struct lb_rs_batch){
+		.buf = buf, .pos = pos, .len = len, .pieces = pieces,
+		.rev = rev, .stop = stop, .res = res }, timeout_ms);
+}
+
+int lb_rs_reader_run(struct lb_rs_reader *r, const struct lb_rs_batch *b,
+		     unsigned timeout_ms)
+{
 	struct timespec dl;
 	int did, e = 0;
 
-	if (pieces < 1 || pieces > (int)(sizeof r->res / sizeof r->res[0]))
+	if (b->pieces < 1 || b->pieces > (int)RS_PIECES)
 		return -EINVAL;
 	pthread_mutex_lock(&r->mu);
-	r->buf = buf;
-	r->len = len;
-	r->pos = pos;
-	r->pieces = pieces;
-	r->rev = rev;
-	r->stop = stop;
+	r->buf = b->buf;
+	r->len = b->len;
+	r->pos = b->pos;
+	r->pieces = b->pieces;
+	r->rev = b->rev;
+	r->stop = b->stop;
+	r->slow_s = b->slow_ms ? b->slow_ms / 1000.0 : 0;
 	r->done = 0;
 	r->started = now_s();
+	r->at = b->pos;
 	r->has_job = 1;
 	pthread_cond_broadcast(&r->cv);
 	/* the deadline counts from the start of the read under way, so a
@@ -156,8 +174,12 @@ int lb_rs_reader_batch(struct lb_rs_reader *r, void *buf, uint64_t pos,
 			break;
 	}
 	did = r->done ? r->did : -ETIMEDOUT;
+	if (did == -ETIMEDOUT && b->at)
+		*b->at = r->at;
 	if (did > 0)
-		memcpy(res, r->res, (size_t)did * sizeof *res);
+		memcpy(b->res, r->res, (size_t)did * sizeof *b->res);
+	if (did > 0 && b->slow)
+		memcpy(b->slow, r->slow, (size_t)did);
 	pthread_mutex_unlock(&r->mu);
 	return did;
 }

@@ -212,6 +212,23 @@ void lb_pipe_submit(struct lb_pipe *p, void *job)
 	pthread_mutex_unlock(&p->mu);
 }
 
+int lb_pipe_drain(struct lb_pipe *p, char *msg, size_t msgsz)
+{
+	int err;
+
+	/* the writer signals cv_free after each job; the producer (the only
+	 * caller) is its only waiter.  After an error jobs still flow to
+	 * the writer, which drops them, so this ends. */
+	pthread_mutex_lock(&p->mu);
+	while (p->next_write != p->next_seq)
+		pthread_cond_wait(&p->cv_free, &p->mu);
+	err = p->err;
+	if (err && msg)
+		snprintf(msg, msgsz, "%s", p->msg);
+	pthread_mutex_unlock(&p->mu);
+	return err;
+}
+
 int lb_pipe_finish(struct lb_pipe *p, char *msg, size_t msgsz)
 {
 	int err;

@@ -47,6 +47,12 @@ void lb_pipe_submit(struct lb_pipe *p, void *job);
 /* Records an error from the producer so that the stages stop. */
 void lb_pipe_fail(struct lb_pipe *p, int err, const char *msg);
 
+/* Waits until every job submitted so far is written (or dropped after
+ * an error); the threads keep running, so the producer may go on.  Only
+ * the producer's thread may call it.  Returns 0 or the first error (its
+ * message copied into MSG, MSGSZ bytes). */
+int lb_pipe_drain(struct lb_pipe *p, char *msg, size_t msgsz);
+
 /* Waits until every submitted job is written (or dropped after an
  * error), stops the threads and frees the pipe.  Returns the first error
  * and copies its message into MSG (MSGSZ bytes). */

@@ -102,3 +102,27 @@ nbd_down() {
 	wait "$NBD_PID" 2>/dev/null
 	return 0
 }
+
+# be64 FILE OFFSET: the big-endian 64-bit number at OFFSET.
+be64() { echo $((16#$(od -An -tx1 -N8 -j "$2" "$1" | tr -d ' \n'))); }
+
+# stored_map PART OUT: the map the last checkpoint stored in the image
+# (LBOT extension at byte 120: rescue_map_offset at +288, length at +296).
+stored_map() {
+	local off len
+	off=$(be64 "$1" $((120 + 288)))
+	len=$(be64 "$1" $((120 + 296)))
+	[ "$len" -gt 0 ] && tail -c +$((off + 1)) "$1" | head -c "$len" >"$2"
+}
+
+# finished_match RAW MAP DISK: every '+' block of MAP is equal in RAW and
+# DISK; prints the bytes compared.
+finished_match() {
+	local p s st n=0
+	while read -r p s st _; do
+		[ "$st" = + ] || continue
+		cmp -s -i $((p)):$((p)) -n $((s)) "$1" "$3" || return 1
+		n=$((n + s))
+	done < <(grep -v '^#' "$2" | sed 1d)
+	echo $n
+}

@@ -22,29 +22,6 @@ expected "$T/disk.img" "$T/expected.raw" "$BAD"
 export LIFEBOAT_FAULT_MAP=$T/bad.map
 img=$T/k.qcow2
 
-# be64 FILE OFFSET: the big-endian 64-bit number at OFFSET.
-be64() { echo $((16#$(od -An -tx1 -N8 -j "$2" "$1" | tr -d ' \n'))); }
-
-# stored_map PART OUT: the map the checkpoint stored in the image (LBOT
-# extension at byte 120: rescue_map_offset at +288, length at +296).
-stored_map() {
-	local off len
-	off=$(be64 "$1" $((120 + 288)))
-	len=$(be64 "$1" $((120 + 296)))
-	[ "$len" -gt 0 ] && tail -c +$((off + 1)) "$1" | head -c "$len" >"$2"
-}
-
-# finished_match RAW MAP: every '+' block of MAP is equal in RAW and the disk.
-finished_match() {
-	local p s st n=0
-	while read -r p s st _; do
-		[ "$st" = + ] || continue
-		cmp -s -i $((p)):$((p)) -n $((s)) "$1" "$T/disk.img" || return 1
-		n=$((n + s))
-	done < <(grep -v '^#' "$2" | sed 1d)
-	echo $n
-}
-
 kills=0 checked=0 bad_check="" bad_data="" seen=0 resume=""
 for round in 1 2 3 4 5 6; do
 	LIFEBOAT_FAULT_DELAY_MS=1 "$LIFEBOAT" rescue "fault:$T/disk.img" "$img" \
@@ -61,7 +38,7 @@ for round in 1 2 3 4 5 6; do
 	qemu-img check "$img.part" >"$T/check$round.txt" 2>&1 ||
 		bad_check="$bad_check round $round: $(tail -2 "$T/check$round.txt" | tr '\n' ' ')"
 	raw_of "$img.part" "$T/part.raw" 2>/dev/null
-	if n=$(finished_match "$T/part.raw" "$T/s.map"); then
+	if n=$(finished_match "$T/part.raw" "$T/s.map" "$T/disk.img"); then
 		[ "$n" -gt "$seen" ] && seen=$n
 	else
 		bad_data="$bad_data round $round"
