@@ -26,7 +26,8 @@
  * together take at most STEPS_PER_CLUSTER steps per cluster (plus
  * STEPS_EXTRA), so looping or cross-linked chains, or directories that
  * name their own ancestors, end with -EUCLEAN instead of running for
- * hours; ENTRIES_MAX directory entries in all, DEPTH_MAX levels.
+ * hours; ENTRIES_MAX directory entries in all (past it, -EUCLEAN too),
+ * DEPTH_MAX levels.
  * Entry sets are checked for shape (SecondaryCount 2..18, the Stream
  * Extension first) but not for their SetChecksum: a set is trusted as far
  * as its fields stay inside the volume, like the Linux driver does.
@@ -334,7 +335,9 @@ static void metadata(struct xf *x, const uint8_t *e)
 /* One 32-byte directory entry E (§6.2: EntryType). */
 static void entry(struct xf *x, struct dir *d, const uint8_t *e)
 {
-	if (++x->entries > ENTRIES_MAX || e[0] == 0x00) {
+	if (++x->entries > ENTRIES_MAX && !x->err)
+		x->err = -EUCLEAN;              /* the list is incomplete */
+	if (x->err || e[0] == 0x00) {
 		d->end = 1;                     /* end of directory, or bound */
 		return;
 	}
