@@ -58,8 +58,11 @@ $(B)/musl/%.o: %.c $(IMAGER_HDR) deps/musl-compat.h $(DEPS_LIBS_STAMPS)
 	$(MUSL_CC) $(CPPFLAGS) $(MUSL_CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
 MUSL_OBJS := $(patsubst %.c,$(B)/musl/%.o,$(IMAGER_LIB_SRC) $(IMAGER_CLI_SRC) $(TUI_SRC))
+# -z stack-size: musl gives every thread this stack (its PT_GNU_STACK size,
+# up to 8 MiB) instead of 128 KiB; glibc's default, which the engine's
+# frames are written for (the TUI runs jobs on a thread).
 $(B)/musl/lifeboat: $(MUSL_OBJS)
-	$(MUSL_CC) -static $(CFLAGS) -o $@ $^ -L$(DEPS_MUSL)/lib \
+	$(MUSL_CC) -static $(CFLAGS) -Wl,-z,stack-size=8388608 -o $@ $^ -L$(DEPS_MUSL)/lib \
 		-Wl,--start-group $(HOST_TUI_LIBS) $(HOST_LIBS) $(MUSL_EXTRA_LIBS) -Wl,--end-group
 
 musl: $(B)/musl/lifeboat
