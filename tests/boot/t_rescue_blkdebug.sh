@@ -182,13 +182,13 @@ RO=,readonly=on run_cell scsi512 "$BAD" "$BAD" \
 	-device virtio-scsi-pci,id=scsi0 -device scsi-hd,drive=src,bus=scsi0.0
 
 # 2. AHCI (libata through SCSI error handling), 512-byte sectors.  The
-# faults stay out of what the data-first planner reads (through the page
-# cache, so a whole 4 KiB page fails with any bad sector in it): sectors
-# 0-15 and the last 8 (MBR, GPT headers and its probes at 4096 and 4 KiB
-# from the end).  So the used-block map is read and data first runs over
+# faults stay out of what data first needs: the first 64 KiB (read by the
+# rescue before it plans) and the last 4 KiB (the planner's GPT probes,
+# read through the page cache: one bad sector fails its 4 KiB page and the
+# whole plan).  So the used-block map is read and data first runs over
 # the faults.  QEMU's ide-hd refuses a read-only drive: the "source
 # unchanged" check covers it.
-BAD="40:1 500:1 3000:16 14335:2 16000:1"
+BAD="200:1 500:1 3000:16 14335:2 16000:1"
 RO= DF=1 run_cell ahci512 "$BAD" "$BAD" \
 	-device ahci,id=ahci -device ide-hd,drive=src,bus=ahci.0
 
