@@ -188,9 +188,10 @@ static int fit(struct lb_ctx *ctx, const struct lb_pt *pt, const char *path,
 		return -LB_EREFUSED;
 	}
 	*need = have / pt->sector * pt->sector;
-	snprintf(line, sizeof(line), "target is smaller than the source (%llu < %llu bytes) but every partition fits: writing the first %llu bytes, then a new GPT backup at the end",
+	snprintf(line, sizeof(line), "target is smaller than the source (%llu < %llu bytes) but every partition fits: writing the first %llu bytes%s",
 		 (unsigned long long)have, (unsigned long long)total,
-		 (unsigned long long)*need);
+		 (unsigned long long)*need,
+		 pt->kind == LB_PT_GPT ? ", then a new GPT backup at the end" : "");
 	say(ctx, line);
 	return 0;
 }

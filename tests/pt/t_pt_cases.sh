@@ -83,6 +83,10 @@ for sz in 96 40; do
 		pass "C019 MBR+EBR restore onto zeroed ${sz} MiB: sfdisk --verify clean, logicals 5 and 6 at the same sectors"
 	else fail "C019 MBR restore onto ${sz} MiB" "$(tail -1 "$T/log")"; fi
 done
+# An MBR disk has no GPT backup: the smaller-target report must not promise one.
+restore m.qcow2 t.img $((40*MiB))
+grep -q "every partition fits: writing the first 41943040 bytes" "$T/log" && ! grep -q GPT "$T/log" &&
+	pass "C019 MBR onto a smaller disk: says what it writes, no GPT backup mentioned" || fail "C019 smaller-target wording" "$(cat "$T/log")"
 
 # ---- C009: image cut right after the last partition ----
 truncate -s 64M c9.img; sgdisk -o -n1:2048:+40M c9.img >/dev/null
