@@ -8,6 +8,7 @@
 #define LB_RESCUE_INT_H
 
 #include <pthread.h>
+#include <nettle/sha2.h>
 
 #include "dev.h"
 #include "extmap.h"
@@ -51,9 +52,10 @@ struct rs_slot {
 /* A checkpoint handed to the writer thread: the map (ddrescue mapfile
  * text) and metadata as they were when it was handed over. */
 struct rs_ckpt {
-	char *text;
+	char *text;             /* NULL: no checkpoint, but the hasher's */
 	size_t len;
 	struct lb_meta meta;
+	uint64_t limit, rewind; /* ... new limit (rescue_hash.c) */
 };
 
 /* The compression workers' argument: xargs first (lb_encode_work and
@@ -93,6 +95,10 @@ struct rs {
 	int wmu_ok;
 	struct rs_ckpt *ckv;    /* by job index: checkpoints on their way
 				 * to the writer thread (rescue_store.c) */
+	struct lb_rs_hasher *hasher;     /* rescue_hash.c */
+	uint64_t hash_pub;      /* clusters published as final to it */
+	uint64_t hash_inval;    /* lowest of them changed since, or
+				 * UINT64_MAX */
 	double last_full;       /* when a checkpoint last stored every
 				 * buffer (CLOCK_MONOTONIC s) */
 	uint64_t recent[64];    /* the clusters handed over last (ring) */
@@ -230,6 +236,21 @@ int lb_rs_img_checkpoint(struct rs *s, const char *comment, int wait);
 int lb_rs_img_wait(struct rs *s);
 int lb_rs_img_finish(struct rs *s, char *(*comment)(struct rs *, const char *));
 void lb_rs_img_close(struct rs *s);
+
+/* rescue_store.c: publishes to the hasher, through the pipe, how many
+ * leading clusters the map has nothing left to read in. */
+int lb_rs_img_publish(struct rs *s);
+
+/* rescue_hash.c: the hasher thread (see there).  start: with the image's
+ * compression C.  limit (writer thread): the first CLUSTERS clusters are
+ * final in the image, and those from REWIND on (UINT64_MAX: none) changed
+ * since they were published.  stop: ends the thread; *SHA is the hash of the
+ * clusters before the returned index, which are final (0 and a fresh
+ * hash when there is no hasher). */
+struct lb_rs_hasher;
+int lb_rs_hash_start(struct rs *s, enum lb_compress c);
+void lb_rs_hash_limit(struct rs *s, uint64_t clusters, uint64_t rewind);
+uint64_t lb_rs_hash_stop(struct rs *s, struct sha256_ctx *sha);
 
 /* rescue.c: runs the phases (the state machine) on an open rescue. */
 int lb_rs_run_steps(struct rs *s);

@@ -392,6 +392,8 @@ int lb_rs_tick(struct rs *s, int force)
 		if ((r = checkpoint(s)))
 			return r;
 	if (force || now - s->last_prog >= 0.2) {
+		if ((r = lb_rs_img_publish(s)))
+			return r;
 		lb_rs_stats(s);
 		s->last_prog = now;
 		s->prog.p.errors = s->st->bad / s->sec;

@@ -118,8 +118,11 @@ static int store_job(void *job, void *arg, char *msg)
 
 	pthread_mutex_lock(&s->wmu);
 	if (!j->n) {            /* a checkpoint, after the clusters before it */
-		r = late_checkpoint(s, &s->ckv[j - s->pool.jobs], msg);
+		struct rs_ckpt *c = &s->ckv[j - s->pool.jobs];
+		r = c->text ? late_checkpoint(s, c, msg) : 0;
 		pthread_mutex_unlock(&s->wmu);
+		if (!c->text)   /* all before it is stored: the hasher may */
+			lb_rs_hash_limit(s, c->limit, c->rewind);
 		return r;
 	}
 	r = lb_imgw_put(&wctx, s->w, j->first, j->kind[0], data, j->len[0],
@@ -378,6 +381,9 @@ int lb_rs_img_put(struct rs *s, const uint8_t *data, uint64_t pos, size_t len)
 
 		if ((r = slot_of(s, idx, &sl)))
 			return r;
+		if (idx < s->hash_pub && idx < s->hash_inval)
+			s->hash_inval = idx;    /* a scrape or retry read
+						 * more of it */
 		remember(s, sl, pos, n);
 		memcpy(sl->buf + at, data, n);
 		sl->dirty = 1;
@@ -522,6 +528,44 @@ static int checkpoint_now(struct rs *s, char *text, size_t len)
 	return r;
 }
 
+int lb_rs_img_publish(struct rs *s)
+{
+	size_t i = lb_rmap_find(&s->map, s->hash_pub * s->cs < s->map.size ?
+				s->hash_pub * s->cs : s->map.size - 1);
+	uint64_t n = (s->map.size + s->cs - 1) / s->cs, p;
+	struct lb_xjob *j;
+	int r;
+
+	if (!s->hasher || !s->pipe ||
+	    (s->hash_pub >= n && s->hash_inval == UINT64_MAX))
+		return 0;
+	/* non-scraped bytes lie between two failed reads and are bad as a
+	 * rule: the hasher takes them as the zeros they are now (a scrape
+	 * read that succeeds after all sets hash_inval) */
+	while (i < s->map.n && (s->map.v[i].st == LB_RM_FINISHED ||
+				s->map.v[i].st == LB_RM_BAD ||
+				s->map.v[i].st == LB_RM_NONSCRAPE))
+		i++;
+	p = i < s->map.n ? s->map.v[i].pos / s->cs : n;
+	if (p <= s->hash_pub && s->hash_inval == UINT64_MAX)
+		return 0;
+	p = p > s->hash_pub ? p : s->hash_pub;
+	for (int k = 0; k < RS_SLOTS; k++)      /* such clusters: to the image */
+		if (s->slot[k].idx < p && s->slot[k].dirty &&
+		    (r = put_slot(s, &s->slot[k], 1, 0)))
+			return r;
+	if (!(j = lb_pipe_get(s->pipe)))
+		return drain(s) ?: -EIO;
+	j->n = 0;
+	free(s->ckv[j - s->pool.jobs].text);
+	s->ckv[j - s->pool.jobs] = (struct rs_ckpt){ .limit = p,
+						     .rewind = s->hash_inval };
+	lb_pipe_submit(s->pipe, j);
+	s->hash_pub = p;
+	s->hash_inval = UINT64_MAX;
+	return 0;
+}
+
 /* Hands the checkpoint to the writer thread, behind the clusters. */
 static int checkpoint_later(struct rs *s, char *text, size_t len)
 {
@@ -625,6 +669,7 @@ static int start_pipe(struct rs *s, enum lb_compress c)
 		return r;
 	if (!(s->ckv = calloc(s->pool.njobs, sizeof *s->ckv)))
 		return -ENOMEM;
+	s->hash_inval = UINT64_MAX;
 	cfg.workers = s->pool.workers;
 	cfg.njobs = s->pool.njobs;
 	cfg.jobs = s->pool.ptrs;
@@ -648,7 +693,8 @@ int lb_rs_img_open(struct rs *s, int reopen)
 		return -ENOMEM;
 	s->codec_ok = 1;
 	s->trust_map = !(s->o->resume && s->o->import_map);
-	if ((r = start_pipe(s, wo.compress)))
+	if ((r = start_pipe(s, wo.compress)) ||
+	    (r = lb_rs_hash_start(s, wo.compress)))
 		return r;
 	if (reopen) {
 		if ((r = lb_imgw_reopen_part(s->ctx, s->o->image, &s->meta, &s->w)))
@@ -668,7 +714,7 @@ int lb_rs_img_open(struct rs *s, int reopen)
  * check them (lb_decode_work), the pipe's writer thread hashes them in
  * disk order (hash_sink). */
 struct rs_hash {
-	struct lb_xargs xa;     /* first: lb_decode_work's argument */
+	struct lb_xargs xa;     /* first: lb_xcodec_new takes it */
 	struct rs *s;
 	struct sha256_ctx sha;
 	const uint8_t *zeros;   /* one cluster */
@@ -681,7 +727,8 @@ static int hash_sink(void *job, void *arg, char *msg)
 	struct rs_hash *h = arg;
 	uint64_t cs = h->xa.cs, off = j->first * cs, size = h->s->map.size;
 	size_t len = (size_t)(size - off < cs ? size - off : cs);
-	const uint8_t *d = j->kind[0] == LB_CL_ZERO ? h->zeros : j->raw;
+	const uint8_t *d = j->kind[0] == LB_CL_ZERO ? h->zeros :
+			   j->kind[0] == LB_CL_RAW ? j->pk : j->raw;
 
 	sha256_update(&h->sha, len, d);
 	if (h->raw_fd >= 0 && d != h->zeros &&
@@ -693,19 +740,35 @@ static int hash_sink(void *job, void *arg, char *msg)
 	return 0;
 }
 
-/* This thread's part: maps and reads cluster after cluster. */
-static int hash_feed(struct rs *s, struct lb_pipe *p)
+/* Worker: decompresses a compressed cluster (the others are used as
+ * read: stored bytes or zeros). */
+static int unpack(void *job, void *codec, void *arg, char *msg)
+{
+	struct lb_xjob *j = job;
+	struct rs_hash *h = arg;
+
+	j->kind[0] = j->map[0].kind;
+	if (j->kind[0] == LB_CL_COMPRESSED &&
+	    lb_codec_decompress(codec, j->pk, j->map[0].len, j->raw, h->xa.cs)) {
+		snprintf(msg, 512, "%.300s.part: guest cluster %" PRIu64
+			 " does not decompress", h->s->o->image, j->first);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* This thread's part: maps and reads cluster after cluster from FROM. */
+static int hash_feed(struct rs *s, struct lb_pipe *p, uint64_t from)
 {
 	uint64_t n = (s->map.size + s->cs - 1) / s->cs;
 	int r = 0;
 
-	for (uint64_t i = 0; i < n && !r; i++) {
+	for (uint64_t i = from; i < n && !r; i++) {
 		struct lb_xjob *j = lb_pipe_get(p);
 		if (!j)
 			break;
 		j->first = i;
 		j->n = 1;
-		j->pk_off[0] = 0;
 		if (map_says_zero(s, i))
 			j->map[0] = (struct lb_cluster_map){ .kind = LB_CL_ZERO };
 		else if ((r = lb_imgw_get(s->ctx, s->w, i, &j->map[0], j->pk,
@@ -716,8 +779,9 @@ static int hash_feed(struct rs *s, struct lb_pipe *p)
 	return r;
 }
 
-/* The SHA-256 of the whole disk (as the image holds it) into META; with
- * RAW_FD, its non-zero clusters written there too.  The compression pipe
+/* The SHA-256 of the whole disk (as the image holds it) into META: the
+ * hasher's part, then the rest read back; with RAW_FD, all of it read
+ * back and its non-zero clusters written there too.  The compression pipe
  * is stopped (everything was stored) and its jobs serve this one. */
 static int hash_disk(struct rs *s, int raw_fd)
 {
@@ -727,20 +791,24 @@ static int hash_disk(struct rs *s, int raw_fd)
 	};
 	struct lb_pipe_cfg cfg = {
 		.workers = s->pool.workers, .njobs = s->pool.njobs,
-		.jobs = s->pool.ptrs, .work = lb_decode_work,
+		.jobs = s->pool.ptrs, .work = unpack,
 		.write = hash_sink, .arg = &h, .wstate_new = lb_xcodec_new,
 		.wstate_free = lb_xcodec_free,
 	};
 	struct lb_pipe *p;
+	uint64_t from = lb_rs_hash_stop(s, &h.sha);
 	int r, e;
 
+	if (raw_fd >= 0) {
+		from = 0;
+		sha256_init(&h.sha);
+	}
 	if ((r = lb_pipe_finish(s->pipe, s->ctx->msg, sizeof s->ctx->msg)))
 		return free((void *)h.zeros), r;
 	s->pipe = NULL;
 	if (!h.zeros || (r = lb_pipe_start(&cfg, &p)))
 		return free((void *)h.zeros), r ? r : -ENOMEM;
-	sha256_init(&h.sha);
-	r = hash_feed(s, p);
+	r = hash_feed(s, p, from);
 	e = lb_pipe_finish(p, s->ctx->msg, sizeof s->ctx->msg);
 	sha256_digest(&h.sha, SHA256_DIGEST_SIZE, s->meta.sha256);
 	free((void *)h.zeros);
@@ -800,6 +868,9 @@ int lb_rs_img_finish(struct rs *s, char *(*comment)(struct rs *, const char *))
 
 void lb_rs_img_close(struct rs *s)
 {
+	struct sha256_ctx sha;
+
+	lb_rs_hash_stop(s, &sha);       /* before the pipe: it reads s->w */
 	if (s->pipe)            /* the writer thread is done with s->w */
 		lb_pipe_finish(s->pipe, NULL, 0);
 	s->pipe = NULL;

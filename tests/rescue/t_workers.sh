@@ -15,7 +15,10 @@ have qemu-img || { skip "results equal with 1 and 4 workers" "qemu-img not insta
 have sfdisk || { skip "results equal with 1 and 4 workers" "sfdisk not installed"; exit 0; }
 
 SECTORS=24576                   # 12 MiB
-BAD="0:1 77:1 2500:1500 9000:8 12287:2"
+# 8960 opens a failed chunk before the run at 9000: trim fails at once,
+# and the good sectors between are read by the scrape (the background
+# hash, imager/rescue_hash.c, has to start again from before them)
+BAD="0:1 77:1 2500:1500 8960:1 9000:200 12287:2"
 for k in $(seq 0 24); do BAD="$BAD $((13000 + k * 211)):1"; done
 mkdisk "$T/disk.img" $SECTORS
 # the second half compresses (text), the first does not (random)
@@ -41,6 +44,11 @@ else
 fi
 check "qemu-img check is clean (4 workers)" qemu-img check "$T/w4.qcow2"
 check "lifeboat verify accepts it (SHA-256 of the disk)" "$LIFEBOAT" verify "$T/w4.qcow2"
+check "lifeboat verify accepts the 1-worker image" "$LIFEBOAT" verify "$T/w1.qcow2"
+LIFEBOAT_FAULT_DELAY_MS=1 "$LIFEBOAT" rescue "fault:$T/disk.img" "$T/slow.qcow2" \
+	>"$T/slow.out" 2>&1
+check "lifeboat verify accepts a slower rescue (hash made while reading)" \
+	"$LIFEBOAT" verify "$T/slow.qcow2"
 if qemu-img check "$T/w4.qcow2" 2>&1 | grep -q "[1-9][0-9.]*% compressed clusters"; then
 	pass "compressible clusters are stored compressed"
 else
