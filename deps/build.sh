@@ -101,16 +101,31 @@ b_util_linux() {
 	make install >>log 2>&1
 }
 
+# libext2fs for the engine, and two static programs for the ISO's
+# /usr/sbin: resize2fs, which grows the ext2/3/4 filesystem of a partition
+# that restore/clone --grow-last grew (imager/fs_grow.c), and e2fsck, which
+# checks it first (resize2fs refuses a filesystem not checked since its
+# last mount).  Both link only e2fsprogs' own libraries and util-linux's
+# libblkid/libuuid from $P.
 b_e2fsprogs() {
 	cd "$(unpack e2fsprogs)"
-	CFLAGS="$BASE_CFLAGS $UAPI_FLAGS -I$P/include" LDFLAGS="-L$P/lib" \
+	CFLAGS="$BASE_CFLAGS $UAPI_FLAGS -I$P/include" LDFLAGS="-L$P/lib -static -Wl,--gc-sections" \
 	./configure --prefix="$P" --disable-nls --disable-elf-shlibs --disable-bsd-shlibs \
 		--disable-libuuid --disable-libblkid --disable-fuse2fs --disable-uuidd \
-		--disable-debugfs --disable-imager --disable-resizer --disable-defrag \
+		--disable-debugfs --disable-imager --disable-defrag \
 		--disable-e2initrd-helper --disable-tls --without-libarchive >log 2>&1
 	make -j"$JOBS" libs >>log 2>&1
 	make -C lib/et install >>log 2>&1
 	make -C lib/ext2fs install >>log 2>&1
+	make -j"$JOBS" -C resize resize2fs >>log 2>&1
+	make -j"$JOBS" -C e2fsck e2fsck >>log 2>&1
+	mkdir -p "$P/sbin"
+	for t in resize/resize2fs e2fsck/e2fsck; do
+		if readelf -l "$t" | grep -q INTERP; then
+			echo "deps: $t is not static" >&2; exit 1
+		fi
+		cp "$t" "$P/sbin/"; strip "$P/sbin/${t#*/}"
+	done
 }
 
 b_busybox() {

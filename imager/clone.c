@@ -41,6 +41,7 @@
 #include "lifeboat.h"
 #include "pt.h"
 #include "fs.h"
+#include "fs_grow.h"
 
 #define ZERO_BLOCK (64u << 10)
 
@@ -388,6 +389,7 @@ int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 {
 	struct lb_dev *s = NULL, *t = NULL;
 	struct meter m = { .ctx = ctx };
+	struct lb_fs_grow grow = { 0 };
 	uint64_t *hash = NULL, need;
 	struct stat tst;
 	int r;
@@ -417,6 +419,9 @@ int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 		r = finish(ctx, t, &m);
 	if (r == 0 && hash)
 		r = verify_all(ctx, s, t, hash, &m);
+	if (r == 0 && !o->target.offset && o->grow_last &&  /* fs_grow.h */
+	    lb_fs_grow_prepare(ctx, t, o->table, &grow))
+		ctx->msg[0] = 0;           /* no table: the fix-up says so */
 	if (r == 0 && !o->target.offset)   /* GPT backup at the end (pt.h) */
 		r = lb_pt_after_write_choice(ctx, t, o->grow_last, o->new_ids,
 					     o->table);     /* C013 */
@@ -424,6 +429,8 @@ int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 		lb_pt_identity_note(ctx, t);
 	if (r == 0)                        /* NTFS backup boot sector (fs.h) */
 		r = lb_fs_after_write(ctx, t, s->size);
+	if (r == 0 && grow.part)           /* its ext2/3/4 filesystem too */
+		lb_fs_grow_last(ctx, t, &grow, NULL, 0);
 	if (r == 0 && !o->target.offset)   /* the kernel sees the new table (C005) */
 		lb_dev_reread_table(ctx, t);
 	if (r == 0) {

@@ -31,6 +31,7 @@
 #include "pipeline.h"
 #include "pt.h"
 #include "fs.h"
+#include "fs_grow.h"
 #include "progress.h"
 #include "qcow2_codec.h"
 
@@ -337,6 +338,7 @@ static int do_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o,
 int lb_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o)
 {
 	struct rs s = { 0 };
+	struct lb_fs_grow grow = { 0 };
 	struct stat tst;
 	int r;
 	/* A target file that does not exist yet is Lifeboat's own: a failed
@@ -361,11 +363,16 @@ int lb_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o)
 	    (r = lb_dev_check_capacity(ctx, s.t, s.limit)) < 0)   /* C007 */
 		goto out;
 	r = do_restore(ctx, o, &s);
+	if (!r && !o->target.offset && o->grow_last &&  /* fs_grow.h, issue 5 */
+	    lb_fs_grow_prepare(ctx, s.t, lb_pt_image_choice(s.img), &grow))
+		ctx->msg[0] = 0;        /* no table: the fix-up says so */
 	if (!r && !o->target.offset)    /* GPT backup at the end, PMBR (pt.h) */
 		r = lb_pt_after_write_choice(ctx, s.t, o->grow_last, o->new_ids,
 					     lb_pt_image_choice(s.img)); /* C013 */
 	if (!r)                         /* NTFS backup boot sector (fs.h) */
 		r = lb_fs_after_write(ctx, s.t, s.limit);
+	if (!r && grow.part)            /* its ext2/3/4 filesystem too */
+		lb_fs_grow_last(ctx, s.t, &grow, NULL, 0);
 	if (!r && !o->target.offset)    /* the kernel sees the new table (C005) */
 		lb_dev_reread_table(ctx, s.t);
 	if (r == -ECANCELED)
