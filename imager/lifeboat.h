@@ -279,6 +279,15 @@ struct lb_image_info {
 	enum lb_table_choice table;
 };
 
+/* Added by partition tables, additive (C013): for a front-end that lets
+ * the person choose lb_backup_opts.table before a backup.  Reads SOURCE's
+ * tables (read-only); returns 1 when it carries a valid GPT and an MBR
+ * with real records and no 0xEE record, and writes what each lists to
+ * GPT and MBR (N bytes each, "#1 LBA 20480+16384, ..."); 0 when not; or
+ * a negative errno with ctx->msg.  pt.c. */
+int lb_table_conflict(struct lb_ctx *ctx, const struct lb_span *source,
+		      char *gpt, char *mbr, size_t n);
+
 /* Reads the header, tables and Lifeboat metadata of IMAGE (a file or the
  * first piece of a split set) without decompressing data.  Checks every
  * table against the file size first: a hostile image fails with -EINVAL

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "pt.h"
 #include "pt_disk.h"
@@ -312,4 +313,29 @@ int lb_pt_read_choice(struct lb_ctx *ctx, struct lb_dev *dev,
 	choice_unused(pt, choice);
 	check_extents(pt);
 	return 0;
+}
+
+int lb_table_conflict(struct lb_ctx *ctx, const struct lb_span *source,
+		      char *gpt, char *mbr, size_t n)
+{
+	struct lb_pt *pt = malloc(sizeof(*pt));
+	struct lb_dev *d = NULL;
+	uint8_t s0[512];
+	int r;
+
+	if (!pt)
+		return -ENOMEM;
+	if ((r = lb_dev_open(ctx, source, LB_DEV_READ, 0, &d))) {
+		free(pt);
+		return r;
+	}
+	if (!(r = lb_pt_read(ctx, d, pt)) && (pt->flags & LB_PTF_CONFLICT) &&
+	    !(r = lb_pt_pread(ctx, d, s0, sizeof(s0), 0))) {
+		list_gpt(pt, gpt, n);
+		list_mbr(s0, mbr, n);
+		r = 1;
+	}
+	lb_dev_close(d);
+	free(pt);
+	return r;
 }

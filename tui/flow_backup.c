@@ -3,7 +3,8 @@
  * source, where the image goes, its name (proposed from the source's model
  * and today's date), then run lb_backup() behind the progress screen and
  * say in plain words what came of it.  Warns before starting when the
- * image may not fit or must be split because the destination is FAT.
+ * image may not fit or must be split because the destination is FAT, and
+ * asks which table to trust when the disk's GPT and MBR disagree (C013).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -193,7 +194,43 @@ static int space_refused(const struct tui_job *j)
 	       j->last.written == 0 && strstr(j->msg, "no-space-check");
 }
 
-static int run(const struct tui_src *s, const char *dir, const char *name)
+/* Case C013: the engine says the disk's valid GPT and its MBR disagree
+ * (lb_table_conflict).  The person chooses which table the backup trusts,
+ * or the whole disk raw (what happens without a choice).  Returns 0 with
+ * *TABLE set, or -1 on Esc. */
+static int pick_table(const struct lb_span *src, enum lb_table_choice *table)
+{
+	char gpt[200], mbr[200], r0[300], r1[300], *rows[3];
+	char r2[] = "Whole disk raw: every sector (slower, larger image)";
+	struct lb_ctx ctx = { 0 };
+	static const enum lb_table_choice pick[3] = {
+		LB_TABLE_GPT, LB_TABLE_MBR, LB_TABLE_AUTO };
+
+	*table = LB_TABLE_AUTO;
+	if (lb_table_conflict(&ctx, src, gpt, mbr, sizeof gpt) != 1)
+		return 0;       /* no conflict (or unreadable: the job says) */
+	snprintf(r0, sizeof r0, "GPT: %s", gpt);
+	snprintf(r1, sizeof r1, "MBR: %s", mbr);
+	rows[0] = r0;
+	rows[1] = r1;
+	rows[2] = r2;
+	struct tui_menu m = { .title = "Back up: the disk's two partition "
+			      "tables disagree", .intro = "This disk has a valid "
+			      "GPT and an older MBR that lists other partitions. "
+			      "Nothing is written to the disk either way; both "
+			      "tables are saved in the image. Which table "
+			      "describes the data to save?", .rows = rows, .n = 3 };
+	int r = tui_menu_run(&m);
+	if (r < 0)
+		return -1;
+	*table = pick[r];
+	tui_log("backup: the disk's GPT and MBR disagree; chosen: %s",
+		r == 0 ? "GPT" : r == 1 ? "MBR" : "whole disk raw");
+	return 0;
+}
+
+static int run(const struct tui_src *s, const char *dir, const char *name,
+	       enum lb_table_choice table)
 {
 	static struct tui_job j;
 	char image[4400];
@@ -213,6 +250,7 @@ static int run(const struct tui_src *s, const char *dir, const char *name)
 		 s->part->name : s->dev->path, image);
 	j.o.backup.source = s->span;
 	j.o.backup.image = image;
+	j.o.backup.table = table;       /* C013 */
 	j.map_size = s->size;
 	tui_job_run(&j);
 	if (space_refused(&j)) {
@@ -235,6 +273,7 @@ void tui_flow_backup(struct tui_disks *d, int partition)
 {
 	char dir[4096], name[256];
 	struct tui_src s = { 0 };
+	enum lb_table_choice table = LB_TABLE_AUTO;
 	int i = tui_pick_disk(d, partition ? "Back up a partition: which disk?"
 			      : "Back up a disk: which one?", partition ?
 			      "Choose the disk that holds the partition. It is "
@@ -255,6 +294,8 @@ void tui_flow_backup(struct tui_disks *d, int partition)
 		s.span.offset = s.part->start;
 		s.span.length = s.part->size;
 		s.size = s.part->size;
+	} else if (pick_table(&s.span, &table) != 0) {
+		return;
 	}
 	/* Esc on the name screen goes back one step, to the destination. */
 	for (int named = -1; named != 0;) {
@@ -263,7 +304,7 @@ void tui_flow_backup(struct tui_disks *d, int partition)
 		tui_propose_name(&s, "", name, sizeof name);
 		while ((named = tui_ask_name("Back up: name the image", &s, dir,
 					     name, sizeof name)) == 0 &&
-		       run(&s, dir, name) != 0)
+		       run(&s, dir, name, table) != 0)
 			;
 	}
 }
