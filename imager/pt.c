@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "pt.h"
 #include "pt_disk.h"
@@ -125,11 +124,11 @@ static void list_gpt(const struct lb_pt *pt, char *out, size_t n)
  * chooses (--table); until then the disk is imaged raw. */
 static void conflict(struct lb_pt *pt, const uint8_t *s0, int other)
 {
-	char g[200], m[200];
+	const char *g = pt->gpt_list, *m = pt->mbr_list;
 
 	pt->flags |= LB_PTF_CONFLICT;
-	list_gpt(pt, g, sizeof(g));
-	list_mbr(s0, m, sizeof(m));
+	list_gpt(pt, pt->gpt_list, sizeof(pt->gpt_list));
+	list_mbr(s0, pt->mbr_list, sizeof(pt->mbr_list));
 	if (pt->chosen == LB_TABLE_GPT) {
 		lb_pt_note(pt, "GPT and MBR disagree; the GPT (%.150s) is trusted as chosen with --table gpt; the MBR in sector 0 (%.150s) is kept verbatim",
 			   g, m);
@@ -236,9 +235,7 @@ static int take_mbr(struct lb_ctx *ctx, struct lb_dev *dev, const uint8_t *s0,
 {
 	uint64_t ss = pt->sector, end = pt->disk_size / ss;
 	uint64_t fu = pt->first_usable, lu = pt->last_usable, alt = pt->alternate_lba;
-	char g[200];
 
-	list_gpt(pt, g, sizeof(g));
 	pt->kind = LB_PT_NONE;
 	pt->nparts = 0;
 	pt->pmbr = LB_PMBR_NONE;
@@ -256,7 +253,7 @@ static int take_mbr(struct lb_ctx *ctx, struct lb_dev *dev, const uint8_t *s0,
 		pt->keep[pt->nkeep++].len = ss;
 	}
 	lb_pt_note(pt, "GPT and MBR disagree; the MBR is trusted as chosen with --table mbr; the GPT (%.150s) is kept as stored bytes, not used",
-		   g);
+		   pt->gpt_list);
 	return lb_pt_read_mbr(ctx, dev, s0, pt);
 }
 
@@ -313,29 +310,4 @@ int lb_pt_read_choice(struct lb_ctx *ctx, struct lb_dev *dev,
 	choice_unused(pt, choice);
 	check_extents(pt);
 	return 0;
-}
-
-int lb_table_conflict(struct lb_ctx *ctx, const struct lb_span *source,
-		      char *gpt, char *mbr, size_t n)
-{
-	struct lb_pt *pt = malloc(sizeof(*pt));
-	struct lb_dev *d = NULL;
-	uint8_t s0[512];
-	int r;
-
-	if (!pt)
-		return -ENOMEM;
-	if ((r = lb_dev_open(ctx, source, LB_DEV_READ, 0, &d))) {
-		free(pt);
-		return r;
-	}
-	if (!(r = lb_pt_read(ctx, d, pt)) && (pt->flags & LB_PTF_CONFLICT) &&
-	    !(r = lb_pt_pread(ctx, d, s0, sizeof(s0), 0))) {
-		list_gpt(pt, gpt, n);
-		list_mbr(s0, mbr, n);
-		r = 1;
-	}
-	lb_dev_close(d);
-	free(pt);
-	return r;
 }

@@ -84,6 +84,9 @@ struct lb_pt {
 	enum lb_table_choice chosen;
 	unsigned nkeep;
 	struct { uint64_t off, len; } keep[3];
+	/* C013, set when the tables disagree: what each lists, in words
+	 * ("#1 LBA 20480+16384, ..."), for the note and lb_table_conflict. */
+	char gpt_list[200], mbr_list[200];
 };
 
 /* Reads and validates the partition table of DEV.  The logical sector size

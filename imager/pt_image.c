@@ -329,3 +329,26 @@ int lb_pt_identity_note(struct lb_ctx *ctx, struct lb_dev *dev)
 	free(pt);
 	return r;
 }
+
+int lb_table_conflict(struct lb_ctx *ctx, const struct lb_span *source,
+		      char *gpt, char *mbr, size_t n)
+{
+	struct lb_pt *pt = malloc(sizeof(*pt));
+	struct lb_dev *d = NULL;
+	int r;
+
+	if (!pt)
+		return -ENOMEM;
+	if ((r = lb_dev_open(ctx, source, LB_DEV_READ, 0, &d))) {
+		free(pt);
+		return r;
+	}
+	if (!(r = lb_pt_read(ctx, d, pt)) && (pt->flags & LB_PTF_CONFLICT)) {
+		snprintf(gpt, n, "%s", pt->gpt_list);
+		snprintf(mbr, n, "%s", pt->mbr_list);
+		r = 1;
+	}
+	lb_dev_close(d);
+	free(pt);
+	return r;
+}

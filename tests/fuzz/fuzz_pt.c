@@ -1,7 +1,7 @@
 /*
  * fuzz_pt.c — libFuzzer target for the partition-table readers (MBR, EBR
- * chain, GPT), the table-area and fit logic, and the FAT, exFAT and NTFS
- * superblock/bitmap readers.  The input is a whole disk held in memory
+ * chain, GPT; each --table choice, C013), the table-area, fit and
+ * filesystem sector-size logic (C025), and the FAT, exFAT and NTFS superblock/bitmap readers.  The input is a whole disk held in memory
  * behind an lb_dev; its length's parity picks 512 or 4096-byte sectors.
  * Built by tests/fuzz/pt.mk with clang; tests/fuzz/t_fuzz_pt.sh replays
  * the corpus and runs a short bounded session.
@@ -60,7 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct lb_extmap map;
 
 	strcpy(d.path, "fuzz");
-	if (lb_pt_read(&ctx, &d, &pt) == 0) {
+	/* C013: every table choice over the same bytes (size picks one) */
+	enum lb_table_choice ch = (enum lb_table_choice)((size >> 1) % 3);
+	if (lb_pt_read_choice(&ctx, &d, ch, &pt) == 0) {
 		char buf[4096];
 		lb_extmap_init(&map);
 		lb_pt_table_areas(&pt, &map);
@@ -69,6 +71,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)lb_pt_min_size(&pt);
 		(void)lb_pt_check_fit(&ctx, &pt, size / 2);
 		lb_pt_describe(&pt, buf, sizeof(buf));
+		/* C025/C026: boot sectors read against the other sector size */
+		(void)lb_pt_sector_check(&ctx, &d, &pt, size & 1 ? 512 : 4096,
+					 "target");
 	}
 	fs_readers(&ctx, &d);
 	return 0;
