@@ -79,6 +79,14 @@ struct lb_imgw {
 	uint64_t area_off[2], area_len[2];      /* bytes */
 	int area_cur;
 	uint64_t rc_cover;      /* refcounts cover at least this many clusters */
+	/* A fresh image's L1 table and checksum directory are a few bytes
+	 * each (16 per 128 GiB of disk at 1 MiB clusters): each gets the
+	 * start of a host cluster that compressed clusters then fill, rather
+	 * than a whole cluster of its own at the end.  Placed when the packed
+	 * data first reaches a cluster boundary (0: not placed yet); written
+	 * by lb_imgw_finish.  Checkpoints and reopened images do not use them. */
+	uint64_t l1_resv, ckd_resv;
+	int want_resv;
 };
 
 uint64_t lb_imgw_bytes(const struct lb_imgw *w)
@@ -184,6 +192,30 @@ static int pend_free(struct lb_imgw *w, uint64_t off)
 	return 0;
 }
 
+/* The next cluster boundary at or after the tail starts the L1 table
+ * (then, at the following one, the checksum directory); compressed
+ * clusters go on after it.  The L1 part is rounded up to 512 bytes: qemu
+ * rewrites a whole sector of L1 entries when it updates one.  The bytes
+ * skipped to the boundary become the gap if it is larger than the old. */
+static void place_resv(struct lb_imgw *w)
+{
+	uint64_t b = (w->tail + w->cs - 1) & ~(w->cs - 1);
+
+	if (b - w->tail > w->gap_len) {
+		w->gap_off = w->tail;
+		w->gap_len = b - w->tail;
+	}
+	if (!w->l1_resv) {
+		w->l1_resv = b;
+		w->tail = b + ((8ull * w->l1_size + QCOW2_SECTOR - 1) &
+			       ~(uint64_t)(QCOW2_SECTOR - 1));
+	} else {
+		w->ckd_resv = b;
+		w->tail = b + 16ull * w->l1_size;
+		w->want_resv = 0;
+	}
+}
+
 /* LEN bytes for a compressed cluster: in the gap if it fits, else the tail. */
 static uint64_t alloc_bytes(struct lb_imgw *w, uint64_t len)
 {
@@ -198,6 +230,9 @@ static uint64_t alloc_bytes(struct lb_imgw *w, uint64_t len)
 	if (w->tail % w->cs && w->tail / w->cs < w->rc_n &&
 	    w->rc[w->tail / w->cs] >= RC_LIMIT)
 		w->tail = (w->tail + w->cs - 1) & ~(w->cs - 1);
+	if (w->want_resv && (w->tail % w->cs == 0 ||
+			     w->tail / w->cs != (w->tail + len - 1) / w->cs))
+		place_resv(w);
 	off = w->tail;
 	w->tail += len;
 	return off;
@@ -439,6 +474,7 @@ int lb_imgw_create(struct lb_ctx *ctx, const char *image,
 		writer_free(w);
 		return r;
 	}
+	w->want_resv = 16ull * w->l1_size + QCOW2_SECTOR <= w->cs / 2;
 	*out = w;
 	return 0;
 }
@@ -532,6 +568,29 @@ static int write_table(struct lb_ctx *ctx, struct lb_imgw *w,
 	return 0;
 }
 
+/* Writes N host-order entries at RESV, the start of a host cluster kept
+ * for them (place_resv), or, with RESV 0, as a new table at the tail.
+ * REFCOUNT: whether qemu counts them (one reference to RESV's cluster,
+ * besides those of the compressed clusters that share it). */
+static int write_small_table(struct lb_ctx *ctx, struct lb_imgw *w,
+			     const uint64_t *v, uint64_t n, int refcount,
+			     uint64_t resv, uint64_t *off)
+{
+	uint8_t *d;
+	int r;
+
+	if (!resv)
+		return write_table(ctx, w, v, n, refcount, off);
+	if (!(d = malloc(n * 8)))
+		return -ENOMEM;
+	put_be_table(d, v, n);
+	if (!(r = refcount ? rc_add(w, resv, n * 8, 1) : 0))
+		r = wr(ctx, w, d, n * 8, resv);
+	free(d);
+	*off = resv;
+	return r;
+}
+
 /* Refcount blocks (16-bit entries) and the refcount table at the tail,
  * sized by a fixed point: they must count themselves. */
 static int write_refcounts(struct lb_ctx *ctx, struct lb_imgw *w,
@@ -581,7 +640,8 @@ int lb_imgw_finish(struct lb_ctx *ctx, struct lb_imgw *w, struct lb_meta *m)
 	if ((r = flush_group(ctx, w)))
 		goto out;
 	m->data_end = w->tail;  /* lb_imgw_reopen appends from here */
-	if ((r = write_table(ctx, w, w->ckdir, 2ull * w->l1_size, 0, &ck_off)))
+	if ((r = write_small_table(ctx, w, w->ckdir, 2ull * w->l1_size, 0,
+				     w->ckd_resv, &ck_off)))
 		goto out;
 	m->cksum_dir_offset = ck_off;
 	m->cksum_dir_entries = w->l1_size;
@@ -595,7 +655,8 @@ int lb_imgw_finish(struct lb_ctx *ctx, struct lb_imgw *w, struct lb_meta *m)
 		m->cksum_dir_hash = lb_xxh3(d, n * 8);
 		free(d);
 	}
-	if ((r = write_table(ctx, w, w->l1, w->l1_size, 1, &l1_off)))
+	if ((r = write_small_table(ctx, w, w->l1, w->l1_size, 1, w->l1_resv,
+				     &l1_off)))
 		goto out;
 	if ((r = write_refcounts(ctx, w, &rt_off, &rtc)))
 		goto out;

@@ -16,9 +16,14 @@ truncate -s 12M "$T/src.img"
 "$L" backup "$T/src.img" "$T/good.qcow2" --raw --cluster-size 65536 >/dev/null 2>&1 || { fail "backup" "could not make the test image"; exit 0; }
 
 # One flipped byte inside the first compressed cluster (cluster 0 of the
-# disk is stored right after the 64 KiB header cluster).
+# disk), found through the header, L1[0] and L2[0] (qcow2 spec "Cluster
+# mapping"; 64 KiB clusters: the host offset is in bits 0..53).
+be64() { od -An -tx1 -j "$2" -N8 "$1" | tr -d ' \n'; }
+l1=$((0x$(be64 "$T/good.qcow2" 40)))
+l2=$((0x$(be64 "$T/good.qcow2" "$l1") & 0x00fffffffffffe00))
+c0=$((0x$(be64 "$T/good.qcow2" "$l2") & ((1 << 54) - 1)))
 cp "$T/good.qcow2" "$T/flip.qcow2"
-printf '\x5a' | dd of="$T/flip.qcow2" bs=1 seek=$((65536 + 40)) conv=notrunc status=none
+printf '\x5a' | dd of="$T/flip.qcow2" bs=1 seek=$((c0 + 40)) conv=notrunc status=none
 expect_rc "flipped byte: verify exits 6" 6 "$A" verify "$T/flip.qcow2"
 says "flipped byte: verify names the guest cluster" "guest cluster 0"
 says "flipped byte: verify names the guest offset" "guest byte 0"
