@@ -17,16 +17,16 @@
 /* One log line per partition: the backup says what it will do and why. */
 static void log_modes(struct lb_ctx *ctx, const struct lb_disk_plan *p)
 {
-	char line[400];
+	char line[1100];
 
 	if (!ctx->log)
 		return;
 	if (p->pt.chosen != LB_TABLE_AUTO) {    /* C013: say what decided */
-		snprintf(line, sizeof(line), "partition table: %.380s", p->pt.notes);
+		snprintf(line, sizeof(line), "partition table: %.1000s", p->pt.notes);
 		ctx->log(line, ctx->user);
 	}
 	if (p->raw) {
-		snprintf(line, sizeof(line), "whole disk imaged raw: %.300s", p->reason);
+		snprintf(line, sizeof(line), "whole disk imaged raw: %.1000s", p->reason);
 		ctx->log(line, ctx->user);
 	}
 	for (size_t i = 0; i < p->nparts; i++) {
