@@ -68,6 +68,15 @@ if [ "$hdr" = "True $((96*2048-1))" ] && cmp -s <(head -c 512 c13.img) <(head -c
 	pass "C013 --table gpt restore onto 96 MiB: backup GPT moved to LBA $((96*2048-1)), sector 0 (the MBR) untouched"
 else fail "C013 gpt restore larger" "$hdr $(tail -2 log)"; fi
 
+rm -f t.img; truncate -s 40M t.img
+"$L" restore g.qcow2 t.img --yes --offset 0 --length $((40*MiB)) >log 2>&1; rc=$?
+hdr=$(python3 -c "
+import struct; f=open('t.img','rb'); f.seek(-512,2); h=f.read(92)
+print(h[:8]==b'EFI PART', struct.unpack('<Q',h[24:32])[0])")
+if [ $rc = 0 ] && grep -q "every partition fits" log && [ "$hdr" = "True $((40*2048-1))" ] && cmp -s <(head -c 512 c13.img) <(head -c 512 t.img) && fat_file t.img; then
+	pass "C013 --table gpt restore onto a smaller 40 MiB disk: the GPT partition fits, backup GPT at LBA $((40*2048-1)), sector 0 kept"
+else fail "C013 gpt restore smaller" "rc=$rc $hdr $(tail -2 log)"; fi
+
 # ---- --table mbr ----
 out=$("$L" probe c13.img --table mbr 2>&1)
 if grep -q "table: dos" <<<"$out" && grep -q "partition 1: start 1048576, 2097152 bytes, ext4.*used-blocks" <<<"$out" && grep -q "the MBR is trusted as chosen with --table mbr" <<<"$out"; then
