@@ -183,36 +183,80 @@ static int sectors(struct rs *s, uint64_t a, uint64_t z, int rev)
 	return 0;
 }
 
-/* Calls FN on every block of status ST, in disk order (or backward). */
-static int each_block(struct rs *s, char st, int rev,
-		      int (*fn)(struct rs *, uint64_t, uint64_t, int))
+/* The one-read-at-a-time paths for lb_rs_read_jobs. */
+static int slow_path(struct rs *s, uint64_t a, uint64_t z, int once)
 {
-	uint64_t pos = rev ? s->map.size : 0;
-	int r;
+	return once ? sectors(s, a, z, 0) : trim_block(s, a, z);
+}
 
-	while (rev ? pos > 0 : pos < s->map.size) {
-		struct lb_rblock b = s->map.v[lb_rmap_find(&s->map,
-							    rev ? pos - 1 : pos)];
-		pos = rev ? b.pos : b.pos + b.size;
-		if (b.st == st && (r = fn(s, b.pos, b.pos + b.size, rev)))
-			return r;
+static int slow_path_rev(struct rs *s, uint64_t a, uint64_t z, int once)
+{
+	return sectors(s, a, z, 1);
+}
+
+/* Where the job iterators are: the next byte to look at (forward), or
+ * the end of what is left (backward). */
+struct walk {
+	uint64_t pos;
+	char st;
+	int rev;
+};
+
+/* Trim: each non-trimmed block in disk order, one job. */
+static int next_trim(struct rs *s, void *it, struct lb_rs_job *j)
+{
+	struct walk *w = it;
+
+	while (w->pos < s->map.size) {
+		struct lb_rblock b = s->map.v[lb_rmap_find(&s->map, w->pos)];
+		w->pos = b.pos + b.size;
+		if (b.st == LB_RM_NONTRIM) {
+			*j = (struct lb_rs_job){ .lo = b.pos, .hi = b.pos + b.size,
+				.trim = 1, .fail_st = LB_RM_BAD, .slow = slow_path };
+			return 1;
+		}
 	}
 	return 0;
 }
 
-static int trim_fn(struct rs *s, uint64_t a, uint64_t z, int rev)
+/* Scrape and retry: every sector of the blocks of status w->st once, in
+ * jobs of up to RS_CHUNK bytes (backward from the end with w->rev). */
+static int next_sectors(struct rs *s, void *it, struct lb_rs_job *j)
 {
-	return trim_block(s, a, z);
+	struct walk *w = it;
+	uint64_t max = RS_CHUNK / s->sec * s->sec;
+
+	while (w->rev ? w->pos > 0 : w->pos < s->map.size) {
+		struct lb_rblock b = s->map.v[lb_rmap_find(&s->map,
+						w->rev ? w->pos - 1 : w->pos)];
+		if (b.st != w->st) {
+			w->pos = w->rev ? b.pos : b.pos + b.size;
+			continue;
+		}
+		uint64_t lo = w->rev ? max64(b.pos, w->pos > max ? w->pos - max : 0)
+				     : w->pos;
+		uint64_t hi = w->rev ? w->pos : min64(b.pos + b.size, lo + max);
+		*j = (struct lb_rs_job){ .lo = lo, .hi = hi, .rev = w->rev,
+			.fail_st = LB_RM_BAD,
+			.slow = w->rev ? slow_path_rev : slow_path };
+		w->pos = w->rev ? lo : hi;
+		return 1;
+	}
+	return 0;
 }
 
 static int step_trim(struct rs *s)
 {
-	return each_block(s, LB_RM_NONTRIM, 0, trim_fn);
+	struct walk w = { 0, LB_RM_NONTRIM, 0 };
+
+	return lb_rs_read_jobs(s, next_trim, &w);
 }
 
 static int step_scrape(struct rs *s)
 {
-	return each_block(s, LB_RM_NONSCRAPE, 0, sectors);
+	struct walk w = { 0, LB_RM_NONSCRAPE, 0 };
+
+	return lb_rs_read_jobs(s, next_sectors, &w);
 }
 
 static int step_retry(struct rs *s)
@@ -221,7 +265,9 @@ static int step_retry(struct rs *s)
 
 	for (int k = 1; k <= s->o->retries && !r; k++) {
 		s->st->pass = k;
-		r = each_block(s, LB_RM_BAD, s->o->reverse, sectors);
+		struct walk w = { s->o->reverse ? s->map.size : 0, LB_RM_BAD,
+				  s->o->reverse };
+		r = lb_rs_read_jobs(s, next_sectors, &w);
 		if (!r)
 			r = lb_rs_tick(s, 1);
 	}

@@ -24,7 +24,9 @@
 #define RS_SKIP0        (64u << 10)     /* first skip after an error */
 #define RS_BATCH        (1u << 20)      /* bytes the reader thread reads in
 					 * one go (copy: RS_CHUNK reads) */
-#define RS_PIECES       (RS_CHUNK / 512)        /* reads in one go, at most */
+#define RS_PIECES       (RS_CHUNK / 512)        /* sector reads per batch */
+#define RS_JOB          (RS_BATCH / 512)        /* reads in one job, at most */
+#define RS_QUEUE        2               /* jobs the reader thread holds */
 
 #define RS_SLOTS        128             /* buffers for clusters still being
 					 * filled (rescue_store.c), allocated
@@ -110,7 +112,7 @@ struct rs {
 	char map_path[4200];    /* IMAGE.rescue-map: a copy of the map after
 				 * each checkpoint, for ddrescueview */
 	struct lb_rmap map;
-	uint8_t *buf;           /* RS_BATCH bytes, 4096-aligned */
+	uint8_t *buf;           /* RS_QUEUE * RS_BATCH bytes, 4096-aligned */
 	struct lb_rescue_stats *st, own_st;
 	struct lb_extmap used;  /* data first: bytes the filesystems use */
 	int have_used;
@@ -154,9 +156,41 @@ struct lb_rs_batch {
 	unsigned char *slow;
 	uint64_t *at;           /* -ETIMEDOUT: where the read that hung
 				 * began (may be NULL) */
+	int trim;               /* a trim of the PIECES pieces from POS:
+				 * forward until one fails, then backward
+				 * from the last until one fails; res: the
+				 * forward reads, then the backward ones */
+	int nfwd;               /* out (trim): forward reads */
+	volatile int *cancel;   /* set: the job ends before its next read */
 };
 int lb_rs_reader_run(struct lb_rs_reader *r, const struct lb_rs_batch *b,
 		     unsigned timeout_ms);
+/* The same in two steps, so that the thread reads the next job while the
+ * caller applies this one: submit returns a ticket (-EBUSY with
+ * RS_QUEUE jobs given and not waited for); wait returns the reads done
+ * and copies the results into B (res, slow, nfwd, at), or -ETIMEDOUT.
+ * Jobs are read in the order given; wait for them in that order. */
+int lb_rs_reader_submit(struct lb_rs_reader *r, const struct lb_rs_batch *b);
+int lb_rs_reader_wait(struct lb_rs_reader *r, int ticket, struct lb_rs_batch *b,
+		      unsigned timeout_ms);
+
+/* One job of sector reads for lb_rs_read_jobs: TRIM the block [LO, HI)
+ * (as rescue.c's trim_block does), or read each sector of it once,
+ * marking failed ones FAIL_ST (backward with REV).  SLOW does the same
+ * one read at a time (a job the reader cannot take whole; ONCE: the
+ * sector reads), returning 0 or a negative errno. */
+struct lb_rs_job {
+	uint64_t lo, hi;
+	int trim, rev;
+	char fail_st;
+	int (*slow)(struct rs *s, uint64_t lo, uint64_t hi, int once);
+};
+/* Runs the jobs NEXT gives (1: one more in *J, 0: no more, or a negative
+ * errno) with up to RS_QUEUE of them in the reader's queue, applying each
+ * in order: the reader reads the next while this thread applies one.
+ * Returns 0 or a negative errno (-ECANCELED, -ENODEV...). */
+int lb_rs_read_jobs(struct rs *s, int (*next)(struct rs *, void *,
+					      struct lb_rs_job *), void *it);
 
 /* Copy passes: up to N reads of RS_CHUNK bytes, forward from POS (or
  * backward, REV: the N chunks below POS), in one batch that ends after

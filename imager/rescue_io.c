@@ -207,8 +207,9 @@ static int one_piece(struct rs *s, uint64_t a, uint64_t z, char fail_st)
  * RS_BAD when the last piece failed, RS_OK, or a negative errno; *DONE is
  * the number of pieces applied (fewer when O_DIRECT turned out to be
  * refused: those are read again). */
-static int apply(struct rs *s, const int64_t *res, int did, uint64_t top,
-		 uint64_t low, int rev, char fail_st, int *done)
+static int apply(struct rs *s, const uint8_t *buf, const int64_t *res,
+		 int did, uint64_t top, uint64_t low, int rev, char fail_st,
+		 int *done)
 {
 	uint64_t ra = 0, rz = 0;        /* the run of good pieces, or empty */
 	int last = RS_OK, e = 0, i;
@@ -233,13 +234,13 @@ static int apply(struct rs *s, const int64_t *res, int did, uint64_t top,
 				rz = p + s->sec;
 			continue;
 		}
-		if (rz > ra && (e = store_at(s, s->buf + (ra - low), ra, rz - ra)))
+		if (rz > ra && (e = store_at(s, buf + (ra - low), ra, rz - ra)))
 			break;
 		ra = rz = 0;
 		e = lb_rs_mark(s, p, s->sec, fail_st);
 	}
 	if (!e && rz > ra)
-		e = store_at(s, s->buf + (ra - low), ra, rz - ra);
+		e = store_at(s, buf + (ra - low), ra, rz - ra);
 	*done = i;
 	return e ? e : last;
 }
@@ -273,7 +274,7 @@ int lb_rs_read_run(struct rs *s, uint64_t lo, uint64_t hi, int rev, int stop,
 			s->read_timeout_ms);
 		if (did < 0)    /* AT: the read that hung */
 			return did == -ETIMEDOUT ? judge(s, did, sec, at) : did;
-		r = apply(s, res, did, top, low, rev, fail_st, &done);
+		r = apply(s, s->buf, res, did, top, low, rev, fail_st, &done);
 		*edge = rev ? hi - (uint64_t)done * sec : lo + (uint64_t)done * sec;
 	}
 	if (r < 0)
@@ -328,6 +329,157 @@ int lb_rs_read_chunks(struct rs *s, uint64_t pos, int n, int rev, int slow,
 	*done = r < 0 ? 0 : i;
 	if (r >= 0 && (i = lb_rs_tick(s, 0)) < 0)
 		r = i;
+	return r;
+}
+
+/* One job in the reader's queue (lb_rs_read_jobs). */
+struct rs_inflight {
+	struct lb_rs_job j;
+	struct lb_rs_batch b;
+	int ticket;
+	int64_t res[RS_JOB];
+};
+
+/* Applies a finished trim of [A, Z): the forward reads, the backward
+ * ones, the rest non-scraped.  O_DIRECT going off midway: the rest is
+ * trimmed again through the one-job path. */
+static int apply_trim(struct rs *s, struct rs_inflight *q, int did)
+{
+	uint64_t sec = s->sec, a = q->j.lo, z = q->j.hi, n = (z - a) / sec;
+	const uint8_t *buf = q->b.buf;
+	int f = q->b.nfwd, k = did - f, done, r;
+	/* each side ends at a failed read or where the other ended; else
+	 * the job was cut short (cancelled) and the middle stays untrimmed */
+	int whole = ((uint64_t)f == n || q->res[f - 1] != (int64_t)sec) &&
+		    ((uint64_t)(f + k) == n ||
+		     (k > 0 && q->res[f + k - 1] != (int64_t)sec));
+
+	if (f < 1)
+		return s->ctx->cancel ? -ECANCELED : 0;
+	if ((r = apply(s, buf, q->res, f, 0, a, 0, LB_RM_BAD, &done)) < 0)
+		return r;
+	if (done < f)
+		return q->j.slow(s, a + (uint64_t)done * sec, z, 0);
+	a += (uint64_t)f * sec;
+	if (k > 0) {
+		uint64_t low = z - (uint64_t)k * sec;
+		if ((r = apply(s, buf + (low - q->j.lo), q->res + f, k, z - sec,
+			       low, 1, LB_RM_BAD, &done)) < 0)
+			return r;
+		if (done < k)
+			return q->j.slow(s, a, z - (uint64_t)done * sec, 0);
+		z = low;
+	}
+	if (!whole)
+		return -ECANCELED;
+	return a < z ? lb_rs_mark(s, a, z - a, LB_RM_NONSCRAPE) : 0;
+}
+
+/* Applies a finished batch of one-sector reads of [lo, hi). */
+static int apply_batch(struct rs *s, struct rs_inflight *q, int did)
+{
+	uint64_t sec = s->sec, lo = q->j.lo, hi = q->j.hi;
+	int done, r;
+
+	r = apply(s, q->b.buf, q->res, did, hi - sec, lo, q->j.rev,
+		  q->j.fail_st, &done);
+	if (r < 0 || done == (int)((hi - lo) / sec))
+		return r < 0 ? r : 0;
+	if (s->ctx->cancel)
+		return -ECANCELED;
+	/* cut short (O_DIRECT went off, or cancelled): the rest one by one */
+	return q->j.rev ? q->j.slow(s, lo, hi - (uint64_t)done * sec, 1)
+			: q->j.slow(s, lo + (uint64_t)done * sec, hi, 1);
+}
+
+/* Waits for the oldest job of the queue and applies it. */
+static int finish_one(struct rs *s, struct rs_inflight *q)
+{
+	uint64_t at = q->b.pos;
+	int did, r;
+
+	q->b.at = &at;
+	q->b.res = q->res;
+	did = lb_rs_reader_wait(s->reader, q->ticket, &q->b,
+				s->read_timeout_ms);
+	if (did < 0)
+		return did == -ETIMEDOUT ? judge(s, did, s->sec, at) : did;
+	r = q->j.trim ? apply_trim(s, q, did) : apply_batch(s, q, did);
+	if (r >= 0 && (r = lb_rs_tick(s, 0)) > 0)
+		r = 0;
+	return r;
+}
+
+/* Whether job J can go to the reader thread whole. */
+static int fits(struct rs *s, const struct lb_rs_job *j)
+{
+	uint64_t n = (j->hi - j->lo) / s->sec;
+
+	return j->lo % s->sec == 0 && j->hi % s->sec == 0 && n >= 1 &&
+	       n <= (j->trim ? RS_JOB : RS_PIECES);
+}
+
+int lb_rs_read_jobs(struct rs *s, int (*next)(struct rs *, void *,
+					      struct lb_rs_job *), void *it)
+{
+	struct rs_inflight q[RS_QUEUE];
+	int head = 0, n = 0, more = 1, r = 0;
+
+	while (!r && (more || n)) {
+		struct lb_rs_job j;
+		while (!r && more && n < RS_QUEUE) {
+			if ((more = next(s, it, &j)) <= 0) {
+				r = more;
+				more = 0;
+				break;
+			}
+			if (!fits(s, &j)) {     /* the queue first, then this */
+				while (!r && n) {
+					r = finish_one(s, &q[head]);
+					head = (head + 1) % RS_QUEUE;
+					n--;
+				}
+				if (!r && (r = j.slow(s, j.lo, j.hi, j.trim ? 0 : 1)) > 0)
+					r = 0;
+				continue;
+			}
+			struct rs_inflight *x = &q[(head + n) % RS_QUEUE];
+			uint64_t pieces = (j.hi - j.lo) / s->sec;
+			x->j = j;
+			x->b = (struct lb_rs_batch){
+				.buf = s->buf + (size_t)((head + n) % RS_QUEUE) * RS_BATCH,
+				.pos = j.trim || !j.rev ? j.lo : j.hi - s->sec,
+				.len = s->sec, .pieces = (int)pieces, .rev = j.rev,
+				.trim = j.trim, .res = x->res,
+				.cancel = &s->ctx->cancel,
+			};
+			if (s->ctx->cancel) {
+				r = -ECANCELED;
+				break;
+			}
+			if ((x->ticket = lb_rs_reader_submit(s->reader, &x->b)) < 0) {
+				r = x->ticket;
+				break;
+			}
+			n++;
+		}
+		if (n && (r == 0 || r == -ECANCELED)) {
+			int e = finish_one(s, &q[head]);
+			head = (head + 1) % RS_QUEUE;
+			n--;
+			r = r ? r : e;
+		} else if (r) {
+			break;
+		}
+	}
+	/* after an error or a cancel, what is still queued is waited for
+	 * and dropped (not applied): it is read again on --resume */
+	while (n && r != -ENODEV && r != -ETIMEDOUT) {
+		lb_rs_reader_wait(s->reader, q[head].ticket, &q[head].b,
+				  s->read_timeout_ms);
+		head = (head + 1) % RS_QUEUE;
+		n--;
+	}
 	return r;
 }
 

@@ -160,7 +160,7 @@ static int setup(struct rs *s)
 		s->skip_max = RS_SKIP0;
 	if (s->skip_max > (1u << 30))
 		s->skip_max = 1u << 30;
-	if (posix_memalign((void **)&s->buf, 4096, RS_BATCH))
+	if (posix_memalign((void **)&s->buf, 4096, RS_QUEUE * RS_BATCH))
 		return -ENOMEM;
 	if ((r = lb_rs_reader_start(&s->reader, s->src)))
 		return r;

@@ -7,16 +7,20 @@
  * condition variable with a deadline.  When the deadline passes, the
  * rescue reports the device as not answering (the map is already saved
  * up to the last checkpoint) instead of waiting forever; the reader thread
- * is left behind, detached, still owning the buffer and the device, which
+ * is left behind, detached, still owning the buffers and the device, which
  * are then deliberately not freed (the process ends soon after; a thread
  * stuck in the kernel cannot be cancelled).
  *
  * Handing one read to another thread costs two wake-ups; for the phases
  * that read sector by sector (trim, scrape, retry) that was a third of
- * their time, so the thread also takes a batch: up to 64 KiB of
- * one-sector reads in a row, optionally stopping at the first failure;
- * the copy passes give it up to RS_BATCH bytes of RS_CHUNK reads, which
- * also stop after a slow one.
+ * their time, so the thread takes jobs of many reads: a batch of up to
+ * RS_JOB one-sector reads in a row (optionally stopping at the first
+ * failure), RS_CHUNK reads for the copy passes (also stopping after a slow
+ * one), or the trim of one block (forward until a read fails, then
+ * backward until one fails).  Up to RS_QUEUE jobs wait in line, so that
+ * the thread goes on reading while the rescue applies the results of the
+ * job before (lb_rs_reader_submit, lb_rs_reader_wait); the reads happen in
+ * the order the jobs were given, as they would one by one.
  * The deadline is per read: it counts from the start of the read under
  * way, which the thread notes under the lock before each one.
  */
@@ -28,25 +32,26 @@
 
 #include "rescue_int.h"
 
+struct rs_rjob {
+	struct lb_rs_batch b;   /* what to read (b.res, b.slow: the caller's) */
+	uint64_t seq;
+	int state;              /* 0 free, 1 waiting or being read, 2 done */
+	int did;
+	int64_t res[RS_JOB];    /* its own: a stuck read may write late */
+	unsigned char slow[RS_JOB];
+};
+
 struct lb_rs_reader {
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int has_job, done, quit;
+	int quit;
 	struct lb_dev *src;
-	void *buf;
-	size_t len;
-	uint64_t pos;
-	int64_t n;
-	/* a batch: PIECES reads of LEN bytes, forward from POS or backward
-	 * from it (POS is then the last piece); BUF holds them at their
-	 * offsets from the lowest piece */
-	int pieces, rev, stop, did;
-	double slow_s;          /* with STOP: also end after a read this slow */
-	int64_t res[RS_PIECES];         /* its own: a stuck read may write late */
-	unsigned char slow[RS_PIECES];  /* the read took longer than slow_s */
+	struct rs_rjob job[RS_QUEUE];
+	uint64_t next_seq, next_run;
 	double started;         /* CLOCK_MONOTONIC s when the current read began */
 	uint64_t at;            /* byte where the current read began */
+	int busy;               /* a read is under way */
 };
 
 static double now_s(void)
@@ -57,24 +62,60 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* Runs the job in R (the lock is not held); returns pieces done. */
-static int run_job(struct lb_rs_reader *r)
+/* One read of job J at P into BUF: result I.  Returns 1 when it ends the
+ * job (STOP and not whole or slow). */
+static int one(struct lb_rs_reader *r, struct rs_rjob *j, int i, uint64_t p,
+	       char *buf)
 {
-	uint64_t lo = r->rev ? r->pos - (uint64_t)(r->pieces - 1) * r->len : r->pos;
+	const struct lb_rs_batch *b = &j->b;
+	double t0 = now_s();
+
+	pthread_mutex_lock(&r->mu);
+	r->started = t0;
+	r->at = p;
+	r->busy = 1;
+	pthread_mutex_unlock(&r->mu);
+	j->res[i] = lb_dev_pread(r->src, buf, b->len, p);
+	j->slow[i] = b->slow_ms && (now_s() - t0) * 1000.0 > b->slow_ms;
+	return j->res[i] != (int64_t)b->len || j->slow[i];
+}
+
+/* A trim: forward from b.pos over b.pieces pieces until one fails, then
+ * backward from the end down to it until one fails.  res holds the
+ * forward reads, then the backward ones; b.nfwd says how many forward. */
+static int run_trim(struct lb_rs_reader *r, struct rs_rjob *j)
+{
+	struct lb_rs_batch *b = &j->b;
+	uint64_t lo = b->pos;
+	int f, k, n = b->pieces;
+
+	int end = 0;
+
+	for (f = 0; f < n && !end && !(b->cancel && *b->cancel); f++)
+		end = one(r, j, f, lo + (uint64_t)f * b->len,
+			  (char *)b->buf + (uint64_t)f * b->len);
+	b->nfwd = f;
+	for (k = 0, end = 0; f + k < n && !end && !(b->cancel && *b->cancel);
+	     k++) {
+		uint64_t p = lo + (uint64_t)(n - 1 - k) * b->len;
+		end = one(r, j, f + k, p, (char *)b->buf + (p - lo));
+	}
+	return f + k;
+}
+
+/* Runs job J (the lock is not held); returns pieces done. */
+static int run_job(struct lb_rs_reader *r, struct rs_rjob *j)
+{
+	const struct lb_rs_batch *b = &j->b;
+	uint64_t lo = b->rev ? b->pos - (uint64_t)(b->pieces - 1) * b->len : b->pos;
 	int i;
 
-	for (i = 0; i < r->pieces; i++) {
-		uint64_t p = r->rev ? r->pos - (uint64_t)i * r->len
-				    : r->pos + (uint64_t)i * r->len;
-		double t0 = now_s();
-		pthread_mutex_lock(&r->mu);
-		r->started = t0;
-		r->at = p;
-		pthread_mutex_unlock(&r->mu);
-		r->res[i] = lb_dev_pread(r->src, (char *)r->buf + (p - lo),
-					 r->len, p);
-		r->slow[i] = r->slow_s > 0 && now_s() - t0 > r->slow_s;
-		if (r->stop && (r->res[i] != (int64_t)r->len || r->slow[i])) {
+	if (b->trim)
+		return run_trim(r, j);
+	for (i = 0; i < b->pieces && !(b->cancel && *b->cancel); i++) {
+		uint64_t p = b->rev ? b->pos - (uint64_t)i * b->len
+				    : b->pos + (uint64_t)i * b->len;
+		if (one(r, j, i, p, (char *)b->buf + (p - lo)) && b->stop) {
 			i++;
 			break;
 		}
@@ -82,23 +123,32 @@ static int run_job(struct lb_rs_reader *r)
 	return i;
 }
 
+static struct rs_rjob *job_of(struct lb_rs_reader *r, uint64_t seq)
+{
+	for (int i = 0; i < RS_QUEUE; i++)
+		if (r->job[i].state && r->job[i].seq == seq)
+			return &r->job[i];
+	return NULL;
+}
+
 static void *reader_main(void *arg)
 {
 	struct lb_rs_reader *r = arg;
+	struct rs_rjob *j;
 
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
-		while (!r->has_job && !r->quit)
+		while (!(j = job_of(r, r->next_run)) && !r->quit)
 			pthread_cond_wait(&r->cv, &r->mu);
 		if (r->quit)
 			break;
 		pthread_mutex_unlock(&r->mu);
-		int did = run_job(r);
+		int did = run_job(r, j);
 		pthread_mutex_lock(&r->mu);
-		r->did = did;
-		r->n = r->res[0];
-		r->has_job = 0;
-		r->done = 1;
+		j->did = did;
+		j->state = 2;
+		r->busy = 0;
+		r->next_run++;
 		pthread_cond_broadcast(&r->cv);
 	}
 	pthread_mutex_unlock(&r->mu);
@@ -134,6 +184,79 @@ static struct timespec deadline(double start, unsigned timeout_ms)
 	return dl;
 }
 
+int lb_rs_reader_submit(struct lb_rs_reader *r, const struct lb_rs_batch *b)
+{
+	struct rs_rjob *j = NULL;
+	int seq;
+
+	if (b->pieces < 1 || b->pieces > (int)RS_JOB)
+		return -EINVAL;
+	pthread_mutex_lock(&r->mu);
+	for (int i = 0; i < RS_QUEUE && !j; i++)
+		if (!r->job[i].state)
+			j = &r->job[i];
+	if (!j) {
+		pthread_mutex_unlock(&r->mu);
+		return -EBUSY;
+	}
+	j->b = *b;
+	j->state = 1;
+	j->seq = r->next_seq++;
+	seq = (int)(j->seq & 0x3fffffff);
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	return seq;
+}
+
+int lb_rs_reader_wait(struct lb_rs_reader *r, int ticket, struct lb_rs_batch *b,
+		      unsigned timeout_ms)
+{
+	struct rs_rjob *j = NULL;
+	struct timespec dl;
+	int did, e;
+
+	pthread_mutex_lock(&r->mu);
+	for (int i = 0; i < RS_QUEUE && !j; i++)
+		if (r->job[i].state &&
+		    (int)(r->job[i].seq & 0x3fffffff) == ticket)
+			j = &r->job[i];
+	if (!j) {
+		pthread_mutex_unlock(&r->mu);
+		return -EINVAL;
+	}
+	/* the deadline counts from the start of the read under way, so a
+	 * long batch of quick reads never times out, one stuck read does */
+	while (j->state != 2) {
+		double t0 = r->busy ? r->started : now_s();
+		dl = deadline(t0, timeout_ms);
+		e = pthread_cond_timedwait(&r->cv, &r->mu, &dl);
+		if (e == ETIMEDOUT && j->state != 2 && r->busy &&
+		    now_s() - r->started >= timeout_ms / 1000.0)
+			break;
+	}
+	did = j->state == 2 ? j->did : -ETIMEDOUT;
+	if (did == -ETIMEDOUT && b->at)
+		*b->at = r->at;
+	if (did > 0)
+		memcpy(b->res, j->res, (size_t)did * sizeof *b->res);
+	if (did > 0 && b->slow)
+		memcpy(b->slow, j->slow, (size_t)did);
+	b->nfwd = j->b.nfwd;
+	if (did != -ETIMEDOUT)
+		j->state = 0;
+	pthread_mutex_unlock(&r->mu);
+	return did;
+}
+
+int lb_rs_reader_run(struct lb_rs_reader *r, const struct lb_rs_batch *b,
+		     unsigned timeout_ms)
+{
+	struct lb_rs_batch out = *b;
+	int t = lb_rs_reader_submit(r, b);
+
+	return t < 0 ? t : lb_rs_reader_wait(r, t, &out, timeout_ms);
+}
+
 int lb_rs_reader_batch(struct lb_rs_reader *r, void *buf, uint64_t pos,
 		       size_t len, int pieces, int rev, int stop, int64_t *res,
 		       unsigned timeout_ms)
@@ -141,47 +264,6 @@ int lb_rs_reader_batch(struct lb_rs_reader *r, void *buf, uint64_t pos,
 	return lb_rs_reader_run(r, &(struct lb_rs_batch){
 		.buf = buf, .pos = pos, .len = len, .pieces = pieces,
 		.rev = rev, .stop = stop, .res = res }, timeout_ms);
-}
-
-int lb_rs_reader_run(struct lb_rs_reader *r, const struct lb_rs_batch *b,
-		     unsigned timeout_ms)
-{
-	struct timespec dl;
-	int did, e = 0;
-
-	if (b->pieces < 1 || b->pieces > (int)RS_PIECES)
-		return -EINVAL;
-	pthread_mutex_lock(&r->mu);
-	r->buf = b->buf;
-	r->len = b->len;
-	r->pos = b->pos;
-	r->pieces = b->pieces;
-	r->rev = b->rev;
-	r->stop = b->stop;
-	r->slow_s = b->slow_ms ? b->slow_ms / 1000.0 : 0;
-	r->done = 0;
-	r->started = now_s();
-	r->at = b->pos;
-	r->has_job = 1;
-	pthread_cond_broadcast(&r->cv);
-	/* the deadline counts from the start of the read under way, so a
-	 * long batch of quick reads never times out, one stuck read does */
-	while (!r->done) {
-		dl = deadline(r->started, timeout_ms);
-		e = pthread_cond_timedwait(&r->cv, &r->mu, &dl);
-		if (e == ETIMEDOUT && !r->done &&
-		    now_s() - r->started >= timeout_ms / 1000.0)
-			break;
-	}
-	did = r->done ? r->did : -ETIMEDOUT;
-	if (did == -ETIMEDOUT && b->at)
-		*b->at = r->at;
-	if (did > 0)
-		memcpy(b->res, r->res, (size_t)did * sizeof *b->res);
-	if (did > 0 && b->slow)
-		memcpy(b->slow, r->slow, (size_t)did);
-	pthread_mutex_unlock(&r->mu);
-	return did;
 }
 
 int64_t lb_rs_reader_pread(struct lb_rs_reader *r, void *buf, size_t len,
@@ -196,17 +278,17 @@ int64_t lb_rs_reader_pread(struct lb_rs_reader *r, void *buf, size_t len,
 
 int lb_rs_reader_stop(struct lb_rs_reader *r)
 {
-	int stuck;
+	int stuck = 0;
 
 	if (!r)
 		return 0;
 	pthread_mutex_lock(&r->mu);
-	stuck = r->has_job;
+	stuck = r->busy;        /* a read under way may never come back */
 	r->quit = 1;
 	pthread_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 	if (stuck) {
-		pthread_detach(r->th);  /* it owns r, the buffer and the device */
+		pthread_detach(r->th);  /* it owns r, the buffers and the device */
 		return 1;
 	}
 	pthread_join(r->th, NULL);
