@@ -430,7 +430,8 @@ int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 	if (r == 0)                        /* NTFS backup boot sector (fs.h) */
 		r = lb_fs_after_write(ctx, t, s->size);
 	if (r == 0 && grow.part)           /* its ext2/3/4 filesystem too */
-		lb_fs_grow_last(ctx, t, &grow, NULL, 0);
+		lb_fs_grow_last(ctx, t, &grow, o->grow_note,
+				o->grow_note_len);
 	if (r == 0 && !o->target.offset)   /* the kernel sees the new table (C005) */
 		lb_dev_reread_table(ctx, t);
 	if (r == 0) {

@@ -273,14 +273,15 @@ static int step(struct lb_ctx *ctx, const char *prog, const char *flags,
 }
 
 /* e2fsck -f -n, e2fsck -f -p, resize2fs on LOOP; *FROM and *TO in blocks
- * of *BS bytes.  0 when grown, else -1 with WHY. */
+ * of *BS bytes, RSZ[300] the resize2fs used.  0 when grown, else -1 with
+ * WHY. */
 static int grow_ext(struct lb_ctx *ctx, const char *loop, uint64_t *from,
-		    uint64_t *to, unsigned *bs, char *why, size_t n)
+		    uint64_t *to, unsigned *bs, char *rsz, char *why, size_t n)
 {
-	char fsck[300], rsz[300];
+	char fsck[300];
 
 	if (find_prog("e2fsck", fsck, sizeof fsck) ||
-	    find_prog("resize2fs", rsz, sizeof rsz)) {
+	    find_prog("resize2fs", rsz, 300)) {
 		snprintf(why, n, "e2fsck and resize2fs (e2fsprogs) were not "
 			 "found on PATH, in /usr/sbin or /sbin");
 		return -1;
@@ -324,7 +325,7 @@ static int grow_fs(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t start,
 		   uint64_t size, char *line, size_t n)
 {
 	struct lb_fs_info fi = { 0 };
-	char loop[64] = "", why[600] = "", a[32], b[32];
+	char loop[64] = "", why[600] = "", a[32], b[32], rsz[300] = "";
 	uint64_t from = 0, to = 0;
 	unsigned bs = 0;
 	int lfd, ok = 0;
@@ -345,17 +346,18 @@ static int grow_fs(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t start,
 	if (lfd < 0)
 		snprintf(why, sizeof why, "%s", ctx->msg);
 	else {
-		ok = !grow_ext(ctx, loop, &from, &to, &bs, why, sizeof why);
+		ok = !grow_ext(ctx, loop, &from, &to, &bs, rsz, why, sizeof why);
 		close(lfd);
 	}
 	ctx->msg[0] = 0;
 	if (ok)
 		snprintf(line, n, "; its %s filesystem grown from %s to %s "
 			 "(%llu to %llu blocks of %u bytes; e2fsck -f clean "
-			 "before, resize2fs)", fi.type,
+			 "before, %s)", fi.type,
 			 lb_human_size(from * bs, a, sizeof a),
 			 lb_human_size(to * bs, b, sizeof b),
-			 (unsigned long long)from, (unsigned long long)to, bs);
+			 (unsigned long long)from, (unsigned long long)to, bs,
+			 rsz);
 	else
 		snprintf(line, n, "; its %s filesystem was not grown (its data "
 			 "is as restored): %s", fi.type, why);

@@ -193,7 +193,8 @@ struct lb_restore_opts {
 	int verify_after;       /* read back and compare after writing */
 	/* Added by partition tables (pt.h), additive: */
 	int grow_last;          /* grow the last partition's table entry to
-				 * the end of a larger target (not its fs) */
+				 * the end of a larger target (and its
+				 * ext2/3/4 fs: grow_note below) */
 	int new_ids;            /* new disk/partition GUIDs, MBR signature */
 	/* Added by engineer G, additive: */
 	int check_only;         /* run every refusal check (image tables,
@@ -202,6 +203,13 @@ struct lb_restore_opts {
 				 * opening the target for writing; needs no
 				 * confirmation.  UIs call this before asking
 				 * for the device name. */
+	/* Added by fs_grow.h (issue 5), additive: with grow_last, the
+	 * ext2/3/4 filesystem of the grown partition is grown too, and one
+	 * line saying what the entry and the filesystem became (or why the
+	 * filesystem was not grown) goes to ctx->log and, when grow_note is
+	 * set, into grow_note[grow_note_len] ("" when no entry grew). */
+	char *grow_note;
+	size_t grow_note_len;
 };
 
 struct lb_clone_opts {
@@ -216,6 +224,8 @@ struct lb_clone_opts {
 	int new_ids;            /* give the clone new identifiers (C072) */
 	int check_only;         /* as lb_restore_opts.check_only (engineer G) */
 	enum lb_table_choice table;     /* C013: fit check and fix-up by it */
+	char *grow_note;        /* as lb_restore_opts.grow_note (fs_grow.h) */
+	size_t grow_note_len;
 };
 
 struct lb_verify_opts {

@@ -372,7 +372,8 @@ int lb_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o)
 	if (!r)                         /* NTFS backup boot sector (fs.h) */
 		r = lb_fs_after_write(ctx, s.t, s.limit);
 	if (!r && grow.part)            /* its ext2/3/4 filesystem too */
-		lb_fs_grow_last(ctx, s.t, &grow, NULL, 0);
+		lb_fs_grow_last(ctx, s.t, &grow, o->grow_note,
+				o->grow_note_len);
 	if (!r && !o->target.offset)    /* the kernel sees the new table (C005) */
 		lb_dev_reread_table(ctx, s.t);
 	if (r == -ECANCELED)

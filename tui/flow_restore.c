@@ -26,8 +26,8 @@ static const char *why_target(const struct lb_device *d, void *u,
 static void result(const struct tui_job *j, const struct lb_device *t,
 		   const char *image, const struct lb_image_info *info)
 {
-	char l[7][700], tm[32];
-	const char *lines[7];
+	char l[8][1200], tm[32];
+	const char *lines[8];
 	int n = 0;
 
 	snprintf(l[n++], 700, "Image:  %s", image);
@@ -41,6 +41,10 @@ static void result(const struct tui_job *j, const struct lb_device *t,
 			 "space as zeros):");
 		snprintf(l[n++], 700, "        %s", info->sha256[0] ?
 			 info->sha256 : "(not recorded)");
+		const char *g = j->o.restore.grow_note;     /* fs_grow.h */
+		if (g && g[0])
+			snprintf(l[n++], 1200, "%s.", strncmp(g, "warning: ", 9) ?
+				 g : g + 9);
 		snprintf(l[n++], 700, "What next: power off (O), remove the "
 			 "Lifeboat medium, and start the computer (or check "
 			 "the files on %s).", t->name);
@@ -63,6 +67,29 @@ static void result(const struct tui_job *j, const struct lb_device *t,
 	tui_result(j->rc >= 0, "Restore result", head, lines, n);
 }
 
+/* On a disk larger than the image's, with partitions in the image: asks
+ * whether to grow the last one (restore --grow-last; fs_grow.h). */
+static int offer_grow(const struct lb_device *t,
+		      const struct lb_image_info *info)
+{
+	char q[600], a[32], b[32];
+	uint32_t i = 0;
+
+	while (i < info->nparts && i < LB_MAX_PART_MODES &&
+	       !info->parts[i].number)
+		i++;
+	if (i >= info->nparts || i >= LB_MAX_PART_MODES ||
+	    t->size <= info->virtual_size)
+		return 0;
+	snprintf(q, sizeof q, "%s (%s) is larger than the disk in the image "
+		 "(%s).\n\nGrow the last partition to the end of %s? An "
+		 "ext2/3/4 filesystem in it is checked and grown too; other "
+		 "filesystems keep their size.", t->name,
+		 tui_size(a, sizeof a, t->size), tui_size(b, sizeof b,
+		 info->virtual_size), t->name);
+	return tui_ask("Use the whole disk?", q);
+}
+
 /* Confirms and restores IMAGE into SPAN; T describes what is erased (the
  * disk, or for a partition a stand-in named after the partition). */
 static void run(const struct lb_device *t, struct lb_span span,
@@ -80,14 +107,19 @@ static void run(const struct lb_device *t, struct lb_span span,
 		 "    %s\n    (made %s from a %s disk, model %s)\n%s",
 		 image, date, tui_size(sz, sizeof sz, info->virtual_size),
 		 info->source_model[0] ? info->source_model : "unknown", onto);
+	int grow = !partition && offer_grow(t, info);
 	if (!tui_confirm_erase(t, action, partition))
 		return;
 	memset(&j, 0, sizeof j);
 	j.kind = TJ_RESTORE;
 	snprintf(j.title, sizeof j.title, "Restoring %s onto %s", image,
 		 t->name);
+	static char note[1200];
+	note[0] = 0;
 	j.o.restore = (struct lb_restore_opts){ .image = image,
-		.target = span, .confirmed = 1, .verify_after = 1 };
+		.target = span, .confirmed = 1, .verify_after = 1,
+		.grow_last = grow, .grow_note = note,
+		.grow_note_len = sizeof note };
 	j.map_size = info->virtual_size;
 	tui_job_run(&j);
 	result(&j, t, image, info);
