@@ -89,7 +89,8 @@ const struct cli_cmd cli_cmds[] = {
 "  --partition N     write into partition N of TARGET's partition table\n"
 "  --offset B --length B  write into this byte range of TARGET\n"
 "  --grow-last       grow the last partition's table entry to the end of a\n"
-"                    larger TARGET (its filesystem is not resized)\n"
+"                    larger TARGET, and an ext2/3/4 filesystem in it\n"
+"                    (e2fsck, resize2fs; needs root)\n"
 "  --new-ids         give the copy new disk/partition GUIDs and MBR\n"
 "                    signature, so both disks can be attached at once\n" },
 { "clone", cli_clone,

@@ -67,26 +67,31 @@ static void result(const struct tui_job *j, const struct lb_device *t,
 	tui_result(j->rc >= 0, "Restore result", head, lines, n);
 }
 
-/* On a disk larger than the image's, with partitions in the image: asks
- * whether to grow the last one (restore --grow-last; fs_grow.h). */
+/* On a disk larger than the image's whose last partition holds ext2/3/4
+ * (as the image recorded it): asks whether to grow that partition and its
+ * filesystem (restore --grow-last; fs_grow.h).  Other disks are not
+ * asked: only an ext filesystem would use the space. */
 static int offer_grow(const struct lb_device *t,
 		      const struct lb_image_info *info)
 {
+	const struct lb_part_mode *last = NULL;
 	char q[600], a[32], b[32];
-	uint32_t i = 0;
 
-	while (i < info->nparts && i < LB_MAX_PART_MODES &&
-	       !info->parts[i].number)
-		i++;
-	if (i >= info->nparts || i >= LB_MAX_PART_MODES ||
-	    t->size <= info->virtual_size)
+	for (uint32_t i = 0; i < info->nparts && i < LB_MAX_PART_MODES; i++) {
+		const struct lb_part_mode *p = &info->parts[i];
+		if (p->number && (!last || p->start + p->size >
+					   last->start + last->size))
+			last = p;
+	}
+	if (!last || t->size <= info->virtual_size ||
+	    strncmp(last->fstype, "ext", 3))
 		return 0;
 	snprintf(q, sizeof q, "%s (%s) is larger than the disk in the image "
-		 "(%s).\n\nGrow the last partition to the end of %s? An "
-		 "ext2/3/4 filesystem in it is checked and grown too; other "
-		 "filesystems keep their size.", t->name,
+		 "(%s).\n\nGrow the last partition (%s) and its filesystem "
+		 "to the end of %s? The filesystem is checked first (e2fsck) "
+		 "and grown with resize2fs.", t->name,
 		 tui_size(a, sizeof a, t->size), tui_size(b, sizeof b,
-		 info->virtual_size), t->name);
+		 info->virtual_size), last->fstype, t->name);
 	return tui_ask("Use the whole disk?", q);
 }
 

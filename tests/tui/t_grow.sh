@@ -33,7 +33,7 @@ tui_wait "onto what?" 10; keys Enter
 tui_wait "which disk should be overwritten" 10 || { fail "grow: target list" "$(screen)"; exit 0; }
 keys Down; shown_re "grow: the cursor on the larger disk" "^> +$l "
 keys Enter
-shown "grow: a larger disk offers to use the whole disk" "Grow the last partition to the end of $l?"
+shown "grow: a larger disk offers to use the whole disk" "Grow the last partition (ext4) and its"
 keys y
 shown "grow: then the typed confirmation" "type the device name  $l  and"
 type_text "$l"; keys Enter
