@@ -34,12 +34,19 @@
 /* ---- Running a helper program ------------------------------------------ */
 
 /* Child side: stdin from /dev/null, stdout and stderr into the pipe, no
- * other descriptor (the target's, the loop device's) kept open.  Only
- * async-signal-safe calls: the TUI runs jobs on a thread. */
+ * other descriptor (the target's, the loop device's) kept open, its own
+ * process group (a Ctrl-C on the terminal reaches Lifeboat, which decides:
+ * e2fsck may be stopped, a running resize2fs never), no blocked signals.
+ * Only async-signal-safe calls: the TUI runs jobs on a thread. */
 static void child(int wfd, const char *prog, char *const argv[])
 {
 	static char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 				     "LC_ALL=C", NULL };
+	sigset_t none;
+
+	setpgid(0, 0);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	int nul = open("/dev/null", O_RDONLY);
 
 	if (nul < 0 || dup2(nul, 0) < 0 || dup2(wfd, 1) < 0 || dup2(wfd, 2) < 0)

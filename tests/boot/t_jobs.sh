@@ -9,6 +9,8 @@
 #   clone:   virtio disk -> NVMe disk, byte-identical
 #   backup:  virtio disk -> image on an ext4 destination disk
 #   restore: that image -> AHCI (SATA) disk, byte-identical to the source
+#   restore --grow-last: that image -> a larger virtio disk; partition 2's
+#            ext4 grown by the ISO's resize2fs (e2fsck -fn, block count)
 #   backup:  virtio disk -> image on a FAT32 destination disk (vfat driver,
 #            its code pages), judged the same way with fsck.vfat
 #   bad job: an unknown action fails clearly (rc=2) and still powers off
@@ -16,7 +18,7 @@
 . "$(dirname "$0")/bootlib.sh"
 why=$(boot_skip_reason)
 if [ -n "$why" ]; then
-	for c in "clone virtio to NVMe" "backup to ext4" "restore to AHCI" "backup to FAT32" "bad job line"; do skip "$c" "$why"; done
+	for c in "clone virtio to NVMe" "backup to ext4" "restore to AHCI" "restore --grow-last grows ext4 in the ISO" "backup to FAT32" "bad job line"; do skip "$c" "$why"; done
 	exit 0
 fi
 
@@ -75,6 +77,36 @@ else
 		same_bytes "restore to AHCI" "$src" "$T/sata.img"
 	else
 		fail "restore to AHCI" "$(cat "$T/restore.verdict")"
+	fi
+fi
+
+# Restore it with --grow-last onto a virtio disk 64 MiB larger: the ISO's
+# own e2fsck and resize2fs (initramfs /usr/sbin) grow partition 2's ext4.
+if [ -z "$backup_ok" ]; then
+	skip "restore --grow-last grows ext4 in the ISO" "the backup it restores failed"
+else
+	truncate -s $(( $(stat -c %s "$src") + (64 << 20) )) "$T/grow.img"
+	if VM_APPEND="lifeboat.job=restore lifeboat.dest=/dev/vda lifeboat.image=disk.qcow2 lifeboat.dst=/dev/vdb lifeboat.opts=--grow-last" job grow \
+		-drive file="$T/dest.img",if=virtio,format=raw -drive file="$T/grow.img",if=virtio,format=raw; then
+		off=$(( $(sgdisk -i 2 "$T/grow.img" | sed -n 's/^First sector: \([0-9]*\).*/\1/p') * 512 ))
+		last=$(sgdisk -i 2 "$T/grow.img" | sed -n 's/^Last sector: \([0-9]*\).*/\1/p')
+		bc=$(dumpe2fs -h "$T/grow.img?offset=$off" 2>/dev/null | awk -F: '/^Block count/{gsub(/ /,"",$2); print $2}')
+		bs=$(dumpe2fs -h "$T/grow.img?offset=$off" 2>/dev/null | awk -F: '/^Block size/{gsub(/ /,"",$2); print $2}')
+		per=$(( ${bs:-4096} < 4096 ? 4096 / ${bs:-4096} : 1 ))
+		want=$(( (last * 512 + 512 - off) / ${bs:-1} / per * per ))
+		if ! tr -d '\r' <"$T/grow.serial" | grep -aq "its ext4 filesystem grown from"; then
+			fail "restore --grow-last grows ext4 in the ISO" "no 'filesystem grown' line: $(tr -d '\r' <"$T/grow.serial" | grep -a 'partition 2' | tail -2)"
+		elif ! sgdisk -v "$T/grow.img" | grep -q "No problems found"; then
+			fail "restore --grow-last grows ext4 in the ISO" "sgdisk -v: $(sgdisk -v "$T/grow.img" | head -2)"
+		elif ! e2fsck -fn "$T/grow.img?offset=$off" >"$T/fsck.out" 2>&1; then
+			fail "restore --grow-last grows ext4 in the ISO" "e2fsck: $(tail -2 "$T/fsck.out" | tr '\n' ' ')"
+		elif [ "$bc" != "$want" ]; then
+			fail "restore --grow-last grows ext4 in the ISO" "block count $bc, want $want"
+		else
+			pass "restore --grow-last grows ext4 in the ISO (e2fsck clean, $bc blocks fill partition 2, sgdisk -v clean)"
+		fi
+	else
+		fail "restore --grow-last grows ext4 in the ISO" "$(cat "$T/grow.verdict")"
 	fi
 fi
 
