@@ -3,7 +3,8 @@
  * restore/clone --grow-last grew its table entry (see fs_grow.h).
  *
  * The one place where the engine runs another program: e2fsprogs'
- * e2fsck and resize2fs, found on $PATH or in /usr/sbin, /sbin, started
+ * e2fsck and resize2fs (ext2/3/4), ntfs-3g's ntfsresize (NTFS), found on
+ * $PATH or in /usr/sbin, /sbin, started
  * with fork/execve (no shell), stdin /dev/null, stdout and stderr
  * captured for the log line, each wait bounded.  The partition is reached
  * through a loop device over its bytes of the target (lb_loop_attach,
@@ -279,52 +280,125 @@ static int step(struct lb_ctx *ctx, const char *prog, const char *flags,
 	return -1;
 }
 
-/* e2fsck -f -n, e2fsck -f -p, resize2fs on LOOP; *FROM and *TO in blocks
- * of *BS bytes, RSZ[300] the resize2fs used.  0 when grown, else -1 with
- * WHY. */
-static int grow_ext(struct lb_ctx *ctx, const char *loop, uint64_t *from,
-		    uint64_t *to, unsigned *bs, char *rsz, char *why, size_t n)
+/* What a grower did: sizes in UNIT-byte blocks or sectors, the program. */
+struct grown {
+	uint64_t from, to;
+	unsigned unit;
+	const char *units;      /* "blocks", "sectors" */
+	const char *checked;    /* how it was checked first */
+	char prog[300];
+};
+
+/* e2fsck -f -n, e2fsck -f -p, resize2fs on LOOP.  0 when grown, else -1
+ * with WHY. */
+static int grow_ext(struct lb_ctx *ctx, const char *loop, struct grown *g,
+		    char *why, size_t n)
 {
 	char fsck[300];
 
+	g->units = "blocks";
+	g->checked = "e2fsck -f clean before";
 	if (find_prog("e2fsck", fsck, sizeof fsck) ||
-	    find_prog("resize2fs", rsz, 300)) {
+	    find_prog("resize2fs", g->prog, sizeof g->prog)) {
 		snprintf(why, n, "e2fsck and resize2fs (e2fsprogs) were not "
 			 "found on PATH, in /usr/sbin or /sbin");
 		return -1;
 	}
-	if (ext_size(loop, from, bs, why, n))
+	if (ext_size(loop, &g->from, &g->unit, why, n))
 		return -1;
 	/* Read-only first: a filesystem e2fsck would change stays as restored. */
 	if (step(ctx, fsck, "-fn", loop, 1, "e2fsck -fn", "found problems",
 		 why, n) ||
 	    step(ctx, fsck, "-fp", loop, 1, "e2fsck -fp", "did not finish clean",
 		 why, n) ||
-	    step(ctx, rsz, NULL, loop, 0, "resize2fs", "refused", why, n))
+	    step(ctx, g->prog, NULL, loop, 0, "resize2fs", "refused", why, n))
 		return -1;
-	if (ext_size(loop, to, bs, why, n))
-		return -1;
-	if (*to <= *from) {
-		snprintf(why, n, "resize2fs left it at %llu blocks",
-			 (unsigned long long)*to);
+	return ext_size(loop, &g->to, &g->unit, why, n) ? -1 : 0;
+}
+
+/* NTFS volume size from its boot sector on PATH: TotalSectors (BPB 0x28,
+ * the backup boot sector after them not counted) of BytesPerSector
+ * (0x0B).  0 or -1 with WHY. */
+static int ntfs_size(const char *path, uint64_t *sectors, unsigned *bps,
+		     char *why, size_t n)
+{
+	uint8_t b[512];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t k = fd < 0 ? -1 : pread(fd, b, sizeof b, 0);
+
+	if (fd >= 0)
+		close(fd);
+	if (k != (ssize_t)sizeof b || memcmp(b + 3, "NTFS    ", 8)) {
+		snprintf(why, n, "cannot read its NTFS boot sector on %s", path);
 		return -1;
 	}
+	*bps = b[0x0b] | b[0x0c] << 8;
+	*sectors = 0;
+	for (int i = 7; i >= 0; i--)
+		*sectors = *sectors << 8 | b[0x28 + i];
 	return 0;
 }
 
-/* Why a filesystem of TYPE is not grown (ext2/3/4: NULL, it is tried). */
-static const char *not_ext(const char *type)
+/* ntfsresize (ntfs-3g): -i without --force refuses a volume scheduled for
+ * a check, a hibernated or inconsistent one; then a test run (-n), then
+ * the resize to the partition's size.  --force only answers the question
+ * it would otherwise ask.  0 when grown, else -1 with WHY. */
+static int grow_ntfs(struct lb_ctx *ctx, const char *loop, struct grown *g,
+		     char *why, size_t n)
 {
-	if (!strcmp(type, "ext2") || !strcmp(type, "ext3") || !strcmp(type, "ext4"))
+	g->units = "sectors";
+	g->checked = "ntfsresize -i and a test run clean before; Windows "
+		     "checks the volume at its next start";
+	if (find_prog("ntfsresize", g->prog, sizeof g->prog)) {
+		snprintf(why, n, "ntfsresize (ntfs-3g) was not found on PATH, "
+			 "in /usr/sbin or /sbin; extend the volume in Windows "
+			 "(Disk Management, Extend Volume) to use the space");
+		return -1;
+	}
+	if (ntfs_size(loop, &g->from, &g->unit, why, n) ||
+	    step(ctx, g->prog, "-iP", loop, 1, "ntfsresize -i",
+		 "found problems", why, n) ||
+	    step(ctx, g->prog, "-nfP", loop, 1, "the test run ntfsresize -n",
+		 "refused", why, n) ||
+	    step(ctx, g->prog, "-fP", loop, 0, "ntfsresize", "refused", why, n))
+		return -1;
+	return ntfs_size(loop, &g->to, &g->unit, why, n) ? -1 : 0;
+}
+
+/* Why a filesystem of TYPE is not grown; NULL for ext2/3/4 and NTFS. */
+static const char *no_grower(const char *type)
+{
+	if (!strcmp(type, "ext2") || !strcmp(type, "ext3") ||
+	    !strcmp(type, "ext4") || !strcmp(type, "ntfs"))
 		return NULL;
-	if (!strcmp(type, "ntfs"))
-		return "Lifeboat carries no NTFS resizer (ntfs-3g's ntfsresize is "
-		       "not in it); extend the volume in Windows (Disk "
-		       "Management, Extend Volume) to use the space";
 	if (!strcmp(type, "vfat") || !strcmp(type, "exfat"))
-		return "Lifeboat grows only ext2/3/4 filesystems; FAT and exFAT "
-		       "keep their size (the space after them is free)";
-	return "Lifeboat grows only ext2/3/4 filesystems";
+		return "Lifeboat grows only ext2/3/4 and NTFS filesystems; FAT "
+		       "and exFAT keep their size (the space after them is free)";
+	return "Lifeboat grows only ext2/3/4 and NTFS filesystems";
+}
+
+/* Attaches the loop device and runs the grower for TYPE. */
+static int run_grower(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t start,
+		      uint64_t size, const char *type, struct grown *g,
+		      char *why, size_t n)
+{
+	char loop[64] = "";
+	int lfd = lb_loop_attach(ctx, dev->path, dev->base + start, size, 0,
+				 loop, sizeof loop), r;
+
+	if (lfd < 0) {
+		snprintf(why, n, "%s", ctx->msg);
+		return -1;
+	}
+	r = strcmp(type, "ntfs") ? grow_ext(ctx, loop, g, why, n) :
+				   grow_ntfs(ctx, loop, g, why, n);
+	close(lfd);
+	if (!r && g->to <= g->from) {
+		snprintf(why, n, "%s left it at %llu %s", g->prog,
+			 (unsigned long long)g->to, g->units);
+		r = -1;
+	}
+	return r;
 }
 
 /* The filesystem part of the line: grown from A to B, or not and why. */
@@ -332,39 +406,30 @@ static int grow_fs(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t start,
 		   uint64_t size, char *line, size_t n)
 {
 	struct lb_fs_info fi = { 0 };
-	char loop[64] = "", why[600] = "", a[32], b[32], rsz[300] = "";
-	uint64_t from = 0, to = 0;
-	unsigned bs = 0;
-	int lfd, ok = 0;
+	struct grown g = { 0 };
+	char why[600] = "", a[32], b[32];
+	const char *no;
 
 	if (lb_fs_probe(ctx, dev, start, size, &fi) != 0 || !fi.type[0]) {
+		ctx->msg[0] = 0;
 		snprintf(line, n, "; no filesystem was recognised in it, so none "
 			 "was grown");
 		return 0;
 	}
-	const char *no = not_ext(fi.type);
-	if (no) {
+	if ((no = no_grower(fi.type))) {
 		snprintf(line, n, "; its %s filesystem was not grown: %s",
 			 fi.type, no);
 		return 0;
 	}
-	lfd = lb_loop_attach(ctx, dev->path, dev->base + start, size, 0, loop,
-			     sizeof loop);
-	if (lfd < 0)
-		snprintf(why, sizeof why, "%s", ctx->msg);
-	else {
-		ok = !grow_ext(ctx, loop, &from, &to, &bs, rsz, why, sizeof why);
-		close(lfd);
-	}
+	int ok = !run_grower(ctx, dev, start, size, fi.type, &g, why, sizeof why);
 	ctx->msg[0] = 0;
 	if (ok)
 		snprintf(line, n, "; its %s filesystem grown from %s to %s "
-			 "(%llu to %llu blocks of %u bytes; e2fsck -f clean "
-			 "before, %s)", fi.type,
-			 lb_human_size(from * bs, a, sizeof a),
-			 lb_human_size(to * bs, b, sizeof b),
-			 (unsigned long long)from, (unsigned long long)to, bs,
-			 rsz);
+			 "(%llu to %llu %s of %u bytes; %s; %s)", fi.type,
+			 lb_human_size(g.from * g.unit, a, sizeof a),
+			 lb_human_size(g.to * g.unit, b, sizeof b),
+			 (unsigned long long)g.from, (unsigned long long)g.to,
+			 g.units, g.unit, g.checked, g.prog);
 	else
 		snprintf(line, n, "; its %s filesystem was not grown (its data "
 			 "is as restored): %s", fi.type, why);

@@ -11,7 +11,10 @@
  * size (the partition's size), each on a loop device over the partition's
  * bytes (lb_loop_attach: the target may be a file or a disk whose
  * partitions have no /dev node).  Any complaint of e2fsck or resize2fs
- * leaves the filesystem as it was; NTFS, FAT, exFAT and anything else are
+ * leaves the filesystem as it was.  NTFS is grown the same way with
+ * ntfs-3g's ntfsresize (`-i` without --force first, which refuses a
+ * volume scheduled for a check or hibernated, then a test run `-n`, then
+ * the resize) when ntfsresize is found; FAT, exFAT and anything else are
  * never grown.  Either way one log line per partition says what the entry
  * and the filesystem became, and why the filesystem was not grown.  The
  * job itself still succeeds: the table is right and the data is intact.
@@ -41,7 +44,7 @@ int lb_fs_grow_prepare(struct lb_ctx *ctx, struct lb_dev *dev,
 		       enum lb_table_choice choice, struct lb_fs_grow *g);
 
 /* After the fix-up: when G's partition now ends later, grows its ext2/3/4
- * filesystem to the entry's new size and logs one line saying so, or
+ * or NTFS filesystem to the entry's new size and logs one line saying so, or
  * saying why not ("warning: partition 2: entry grown from 1.00 GiB to
  * 2.00 GiB; its ntfs filesystem was not grown: ...").  NOTE[N] (may be
  * NULL) receives the same line, "" when the entry did not grow.  Returns

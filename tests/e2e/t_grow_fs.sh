@@ -5,7 +5,8 @@
 # MBR disks restored onto a larger file, GPT cloned onto a larger file and
 # restored onto a larger loop device: e2fsck -fn clean, dumpe2fs' block
 # count is the new partition size, every file's content equal (debugfs),
-# sgdisk -v / sfdisk --verify clean.  Failure paths: a filesystem e2fsck
+# sgdisk -v / sfdisk --verify clean; NTFS through ntfsresize (ntfsfix -n,
+# the volume's size, the file's content).  Failure paths: a filesystem e2fsck
 # complains about, and one resize2fs refuses (1 KiB blocks without 64bit
 # in a partition over 4 TiB): the job succeeds (exit 0), the table is
 # grown and the line says the filesystem was not grown and why.
@@ -40,6 +41,13 @@ make_disk() {
 	local sz; sz=$(sfdisk -d "$f" | awk -F'size=' '/2 : /{split($2,a,","); gsub(/ /,"",a[1]); print a[1]}')
 	mkfs_files "$T/p2.img" $((sz * 512)) "$@" || return 1
 	dd if="$T/p2.img" of="$f" bs=512 seek=18432 conv=notrunc status=none
+}
+
+# attach_span FILE OFFSET SIZE: a loop device over those bytes in LOOP,
+# detached at exit (called directly, never inside $(...)).
+attach_span() {
+	LOOP=$(losetup -f --show -o "$2" --sizelimit "$3" "$1" 2>/dev/null) || { LOOP=; return 1; }
+	on_exit "losetup -d $LOOP"
 }
 
 # part2 FILE: "offset size" of partition 2 in bytes (sfdisk's view).
@@ -139,3 +147,39 @@ bc=$(dumpe2fs -h "$T/huge.img?offset=$off" 2>/dev/null | awk -F: '/^Block count/
 e2fsck -fn "$T/huge.img?offset=$off" >/dev/null 2>&1 && [ "$bc" = 55296 ] &&
 	pass "resize2fs refuses: the filesystem keeps its 55296 blocks and is clean" ||
 	fail "resize2fs refuses: the filesystem keeps its size and is clean" "block count $bc"
+
+# NTFS through ntfs-3g's ntfsresize (when this host has it).
+if have mkntfs && have ntfscp && have ntfscat && have ntfsfix && have ntfsresize; then
+	rm -f "$T/src-ntfs.img"; truncate -s 64M "$T/src-ntfs.img"
+	printf 'label: gpt\nstart=2048, size=16384\nstart=18432, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7\n' | sfdisk -q "$T/src-ntfs.img"
+	read -r off size < <(part2 "$T/src-ntfs.img")
+	rm -f "$T/pn.img"; truncate -s "$size" "$T/pn.img"
+	mkntfs -F -Q -q -p $((off / 512)) -H 255 -S 63 "$T/pn.img" >/dev/null 2>&1
+	ntfscp -f "$T/pn.img" "$T/files/dir/b.bin" b.bin >/dev/null 2>&1
+	dd if="$T/pn.img" of="$T/src-ntfs.img" bs=512 seek=$((off / 512)) conv=notrunc status=none
+	"$LIFEBOAT" backup "$T/src-ntfs.img" "$T/ntfs.qcow2" >/dev/null 2>&1 || fail "ntfs backup" "exit $?"
+	truncate -s 300M "$T/big-ntfs.img"
+	out=$("$LIFEBOAT" restore "$T/ntfs.qcow2" "$T/big-ntfs.img" --yes --grow-last 2>&1); rc=$?
+	[ $rc = 0 ] && [[ $out == *"partition 2: entry grown from"*"its ntfs filesystem grown from"*ntfsresize* ]] &&
+		pass "ntfs restore: the line says entry and filesystem grown (ntfsresize)" ||
+		fail "ntfs restore: the line says entry and filesystem grown" "exit $rc: $(echo "$out" | grep -i partition | tail -2)"
+	read -r off size < <(part2 "$T/big-ntfs.img")
+	if attach_span "$T/big-ntfs.img" "$off" "$size"; then
+		ntfsfix -n "$LOOP" >"$T/nfix.out" 2>&1 && grep -q "alternate boot sector... OK" "$T/nfix.out" &&
+			pass "ntfs restore: ntfsfix -n clean, the alternate boot sector in the partition's last sector" ||
+			fail "ntfs restore: ntfsfix -n clean" "$(tail -3 "$T/nfix.out")"
+		vol=$(ntfsresize -i -f -P "$LOOP" 2>/dev/null | awk '/Current volume size/{print $4}')
+		# the volume fills the partition up to one cluster, less the backup boot sector's sector
+		[ -n "$vol" ] && [ "$vol" -le "$size" ] && [ "$vol" -gt $((size - 4096 - 1024)) ] &&
+			pass "ntfs restore: the volume ($vol bytes) fills the $size-byte partition" ||
+			fail "ntfs restore: the volume fills the partition" "volume '$vol', partition $size"
+		cmp -s <(ntfscat -f "$LOOP" b.bin 2>/dev/null) "$T/files/dir/b.bin" &&
+			pass "ntfs restore: the file's content is equal" || fail "ntfs restore: the file's content is equal"
+	else
+		fail "ntfs restore: a loop device over partition 2" "losetup failed"
+	fi
+	sgdisk -v "$T/big-ntfs.img" | grep -q "No problems found" && pass "ntfs restore: sgdisk -v clean" ||
+		fail "ntfs restore: sgdisk -v clean" "$(sgdisk -v "$T/big-ntfs.img" | head -3)"
+else
+	skip "ntfs restore --grow-last" "needs ntfs-3g's mkntfs, ntfscp, ntfscat, ntfsfix, ntfsresize"
+fi
