@@ -118,6 +118,8 @@ struct rs {
 	int have_used;
 	struct lb_prog prog;
 	double last_ckpt, last_prog;
+	uint64_t map_changes;   /* lb_rs_mark calls so far */
+	uint64_t ckpt_changes;  /* ... when the last checkpoint was made */
 	unsigned slow_ms, ckpt_ms;
 	uint64_t skip_max;      /* bytes: the largest skip in copy passes */
 	int last_slow;          /* the last good read was slower than slow_ms */

@@ -493,6 +493,7 @@ int lb_rs_mark(struct rs *s, uint64_t pos, uint64_t len, char st)
 {
 	int r = lb_rmap_set(&s->map, pos, len, st);
 
+	s->map_changes++;
 	if (r)
 		snprintf(s->ctx->msg, sizeof s->ctx->msg, "rescue map: %s",
 			 r == -E2BIG ? "too many separate areas" :
@@ -519,12 +520,19 @@ void lb_rs_stats(struct rs *s)
 
 /* The image first (the map in it calls finished only what is stored),
  * then the copy of the map beside it: both by the writer thread, after
- * the clusters handed over so far (rescue_store.c), while reads go on. */
+ * the clusters handed over so far (rescue_store.c), while reads go on.
+ * Nothing marked since the last checkpoint (a step with nothing to do):
+ * that one stands. */
 static int checkpoint(struct rs *s)
 {
 	char note[160];
 	int r;
 
+	if (s->map_changes == s->ckpt_changes) {
+		s->last_ckpt = lb_rs_now();     /* the last one holds it all */
+		return 0;
+	}
+	s->ckpt_changes = s->map_changes;
 	s->map.cur_pos = s->st->pos;
 	s->map.pass = s->st->pass > 0 ? s->st->pass : 1;
 	snprintf(note, sizeof note, "Source: %.120s\nPhase: %s, pass %d",
