@@ -27,7 +27,7 @@ opts="-q -o Dir::Etc::SourceList=$st/sources.list -o Dir::Etc::SourceParts=/dev/
  -o APT::Sandbox::User=root -o Acquire::Retries=3"
 # Binary packages: the kernel's name is resolved from linux-image-amd64.
 DEBS="KERNEL linux-libc-dev shim-signed grub-efi-amd64-signed isolinux syslinux-common"
-SRCS="zlib libzstd nettle xxhash ncurses busybox util-linux e2fsprogs"
+SRCS="zlib libzstd nettle xxhash ncurses busybox util-linux e2fsprogs ntfs-3g"
 
 update() {
 	# Refresh the package lists at most once per build tree (stamp file).

@@ -128,6 +128,26 @@ b_e2fsprogs() {
 	done
 }
 
+# ntfsresize alone, static, for the ISO's /usr/sbin: restore/clone
+# --grow-last grows an NTFS last partition with it (imager/fs_grow.c).
+# Debian's source has no configure script (debian/rules runs
+# dh_autoreconf); libtool needs -all-static at link time for a static
+# program.  No FUSE driver, no crypto, no plugins.
+b_ntfs_3g() {
+	cd "$(unpack ntfs-3g)"
+	autoreconf -fi >log 2>&1
+	CFLAGS="$BASE_CFLAGS $UAPI_FLAGS -I$P/include" LDFLAGS="-L$P/lib" \
+	./configure --disable-ntfs-3g --disable-shared --enable-static \
+		--disable-crypto --disable-plugins --disable-mtab --disable-ldconfig \
+		--without-uuid --without-hd >>log 2>&1
+	make -j"$JOBS" -C libntfs-3g >>log 2>&1
+	make -C ntfsprogs ntfsresize LDFLAGS="-L$P/lib -all-static" >>log 2>&1
+	if readelf -l ntfsprogs/ntfsresize | grep -q INTERP; then
+		echo "deps: ntfsresize is not static" >&2; exit 1
+	fi
+	mkdir -p "$P/sbin"; cp ntfsprogs/ntfsresize "$P/sbin/"; strip "$P/sbin/ntfsresize"
+}
+
 b_busybox() {
 	cd "$(unpack busybox)"
 	make defconfig >log 2>&1

@@ -15,7 +15,10 @@ DEPS_STAMP := $(DEPS_DIR)/stamp
 DEPS_MUSL  := $(DEPS_DIR)/musl
 DEPS_UAPI  := $(DEPS_DIR)/debs/linux-libc-dev/usr/include
 DEPS_LIBS  := zlib libzstd nettle xxhash ncurses util-linux e2fsprogs
-DEPS_ALL   := debs busybox $(DEPS_LIBS)
+DEPS_ALL   := debs busybox $(DEPS_LIBS) ntfs-3g
+# Programs for the ISO only (not linked into lifeboat): e2fsprogs also
+# builds e2fsck and resize2fs, ntfs-3g builds ntfsresize (--grow-last).
+DEPS_TOOLS_STAMPS := $(DEPS_STAMP)/built-e2fsprogs $(DEPS_STAMP)/built-ntfs-3g
 # libfdisk and libblkid need libuuid when linked statically.
 MUSL_EXTRA_LIBS := -luuid
 MUSL_CC    := musl-gcc
@@ -41,7 +44,7 @@ $(DEPS_STAMP)/built-%: $(DEPS_STAMP)/lock-% $(DEPS_STAMP)/fetched deps/build.sh
 
 # Build order: the uapi headers come from the debs; e2fsprogs links
 # util-linux's libuuid.
-$(addprefix $(DEPS_STAMP)/built-,busybox util-linux e2fsprogs): $(DEPS_STAMP)/built-debs
+$(addprefix $(DEPS_STAMP)/built-,busybox util-linux e2fsprogs ntfs-3g): $(DEPS_STAMP)/built-debs
 $(DEPS_STAMP)/built-e2fsprogs: $(DEPS_STAMP)/built-util-linux
 
 DEPS_LIBS_STAMPS := $(addprefix $(DEPS_STAMP)/built-,debs $(DEPS_LIBS))

@@ -13,7 +13,7 @@ ROOTFS_FILES := $(wildcard rootfs/etc/* rootfs/sbin/*) rootfs/modules.txt
 DEMO       := $(B)/demo
 
 $(ISO_INITRD): $(B)/musl/lifeboat iso/mkinitramfs.sh $(ROOTFS_FILES) \
-		$(DEPS_STAMP)/built-busybox $(DEPS_STAMP)/built-debs
+		$(DEPS_STAMP)/built-busybox $(DEPS_STAMP)/built-debs $(DEPS_TOOLS_STAMPS)
 	B=$(B) iso/mkinitramfs.sh $@ $(B)/musl/lifeboat
 
 $(ISO): $(ISO_INITRD) iso/mkiso.sh boot/isolinux.cfg boot/grub.cfg boot/grub-efi.cfg \

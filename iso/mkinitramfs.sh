@@ -4,8 +4,8 @@
 #   iso/mkinitramfs.sh OUT.gz LIFEBOAT_BINARY
 #
 # The tree is rootfs/ (init scripts), BusyBox (static, musl; one symlink per
-# applet), the static lifeboat, e2fsprogs' static e2fsck and resize2fs in
-# /usr/sbin, and the kernel modules listed in
+# applet), the static lifeboat, e2fsprogs' static e2fsck and resize2fs and
+# ntfs-3g's ntfsresize in /usr/sbin, and the kernel modules listed in
 # rootfs/modules.txt with their dependency closure, decompressed (Debian
 # signs each module before compressing it, so the signature survives and
 # Secure Boot's lockdown still loads them) and indexed with depmod.  The
@@ -31,10 +31,11 @@ for a in $(bin/busybox --list-full); do
 done
 ln -s bin/busybox init
 cp "$lb" bin/lifeboat; strip bin/lifeboat 2>/dev/null || true
-# e2fsprogs' e2fsck and resize2fs (static, deps/build.sh): restore/clone
-# --grow-last grows an ext2/3/4 filesystem with them (imager/fs_grow.c
-# finds them on PATH or in /usr/sbin).
-for p in e2fsck resize2fs; do
+# e2fsprogs' e2fsck and resize2fs and ntfs-3g's ntfsresize (static,
+# deps/build.sh): restore/clone --grow-last grows an ext2/3/4 or NTFS
+# filesystem with them (imager/fs_grow.c finds them on PATH or in
+# /usr/sbin).
+for p in e2fsck resize2fs ntfsresize; do
 	rm -f "usr/sbin/$p"; cp "$B/deps/musl/sbin/$p" "usr/sbin/$p"
 done
 

@@ -68,9 +68,9 @@ static void result(const struct tui_job *j, const struct lb_device *t,
 }
 
 /* On a disk larger than the image's whose last partition holds ext2/3/4
- * (as the image recorded it): asks whether to grow that partition and its
- * filesystem (restore --grow-last; fs_grow.h).  Other disks are not
- * asked: only an ext filesystem would use the space. */
+ * or NTFS (as the image recorded it): asks whether to grow that partition
+ * and its filesystem (restore --grow-last; fs_grow.h).  Other disks are
+ * not asked: no other filesystem would use the space. */
 static int offer_grow(const struct lb_device *t,
 		      const struct lb_image_info *info)
 {
@@ -84,14 +84,16 @@ static int offer_grow(const struct lb_device *t,
 			last = p;
 	}
 	if (!last || t->size <= info->virtual_size ||
-	    strncmp(last->fstype, "ext", 3))
+	    (strncmp(last->fstype, "ext", 3) && strcmp(last->fstype, "ntfs")))
 		return 0;
 	snprintf(q, sizeof q, "%s (%s) is larger than the disk in the image "
 		 "(%s).\n\nGrow the last partition (%s) and its filesystem "
-		 "to the end of %s? The filesystem is checked first (e2fsck) "
-		 "and grown with resize2fs.", t->name,
+		 "to the end of %s? The filesystem is checked first and grown "
+		 "with its own tool (%s).", t->name,
 		 tui_size(a, sizeof a, t->size), tui_size(b, sizeof b,
-		 info->virtual_size), last->fstype, t->name);
+		 info->virtual_size), last->fstype, t->name,
+		 strcmp(last->fstype, "ntfs") ? "e2fsck, resize2fs" :
+		 "ntfsresize");
 	return tui_ask("Use the whole disk?", q);
 }
 

@@ -183,3 +183,33 @@ if have mkntfs && have ntfscp && have ntfscat && have ntfsfix && have ntfsresize
 else
 	skip "ntfs restore --grow-last" "needs ntfs-3g's mkntfs, ntfscp, ntfscat, ntfsfix, ntfsresize"
 fi
+
+# The ISO's own static builds (deps/build.sh, build/deps/musl/sbin) do the
+# same when they come first on PATH: the line names them.
+M=$TOP/build/deps/musl/sbin
+if [ -x "$M/resize2fs" ] && [ -x "$M/e2fsck" ]; then
+	truncate -s 300M "$T/big-musl.img"
+	out=$(PATH="$M:$PATH" "$LIFEBOAT" restore "$T/gpt.qcow2" "$T/big-musl.img" --yes --grow-last 2>&1) ||
+		fail "ISO's resize2fs: restore" "exit $?"
+	[[ $out == *"$M/resize2fs)"* ]] && pass "ISO's static resize2fs and e2fsck ran (the line names them)" ||
+		fail "ISO's static resize2fs and e2fsck ran" "$(echo "$out" | grep -i partition | tail -1)"
+	check_grown "gpt restore with the ISO's resize2fs" "$T/big-musl.img" "$out"
+else
+	skip "the ISO's static resize2fs" "not built (make deps)"
+fi
+if [ -x "$M/ntfsresize" ] && [ -f "$T/ntfs.qcow2" ]; then
+	truncate -s 300M "$T/big-ntfs2.img"
+	out=$(PATH="$M:$PATH" "$LIFEBOAT" restore "$T/ntfs.qcow2" "$T/big-ntfs2.img" --yes --grow-last 2>&1) ||
+		fail "ISO's ntfsresize: restore" "exit $?"
+	[[ $out == *"its ntfs filesystem grown"*"$M/ntfsresize)"* ]] && pass "ISO's static ntfsresize grew the NTFS volume" ||
+		fail "ISO's static ntfsresize grew the NTFS volume" "$(echo "$out" | grep -i partition | tail -1)"
+	read -r off size < <(part2 "$T/big-ntfs2.img")
+	if attach_span "$T/big-ntfs2.img" "$off" "$size"; then
+		ntfsfix -n "$LOOP" >"$T/nfix.out" 2>&1 && grep -q "alternate boot sector... OK" "$T/nfix.out" &&
+			cmp -s <(ntfscat -f "$LOOP" b.bin 2>/dev/null) "$T/files/dir/b.bin" &&
+			pass "ISO's ntfsresize: ntfsfix -n clean, the file's content equal" ||
+			fail "ISO's ntfsresize: ntfsfix -n clean, the file's content equal" "$(tail -2 "$T/nfix.out")"
+	fi
+else
+	skip "the ISO's static ntfsresize" "not built (make deps) or no NTFS case"
+fi
