@@ -251,11 +251,11 @@ static int ext_size(const char *path, uint64_t *blocks, unsigned *bs,
 	return 0;
 }
 
-/* Runs one step on the loop device LOOP; 0 when it exited 0, else -1 with
- * WHY saying which step said what. */
-static int step(struct lb_ctx *ctx, const char *prog, const char *flags,
-		const char *loop, int killable, const char *what,
-		const char *verb, char *why, size_t n)
+/* Runs one step on the loop device LOOP; its exit status when that is 0
+ * up to MAX_OK, else -1 with WHY saying which step said what. */
+static int step_ok(struct lb_ctx *ctx, const char *prog, const char *flags,
+		   const char *loop, int killable, const char *what,
+		   const char *verb, int max_ok, char *why, size_t n)
 {
 	char out[400];
 	char *argv[] = { (char *)prog, (char *)flags, (char *)loop, NULL };
@@ -263,8 +263,8 @@ static int step(struct lb_ctx *ctx, const char *prog, const char *flags,
 	int r = lb_run_prog(ctx, prog, flags ? argv : argv2, GROW_LIMIT_S,
 			    killable, out, sizeof out);
 
-	if (r == 0)
-		return 0;
+	if (r >= 0 && r <= max_ok)
+		return r;
 	for (size_t k = strlen(out); k && (out[k - 1] == ' ' || out[k - 1] == ';');)
 		out[--k] = 0;
 	if (r == -ETIMEDOUT)
@@ -278,6 +278,15 @@ static int step(struct lb_ctx *ctx, const char *prog, const char *flags,
 		snprintf(why, n, "%s %s (exit %d): %s", what,
 			 r == 127 ? "could not be run" : verb, r, out);
 	return -1;
+}
+
+/* The same when only exit 0 will do: 0 or -1. */
+static int step(struct lb_ctx *ctx, const char *prog, const char *flags,
+		const char *loop, int killable, const char *what,
+		const char *verb, char *why, size_t n)
+{
+	return step_ok(ctx, prog, flags, loop, killable, what, verb, 0, why, n) ?
+	       -1 : 0;
 }
 
 /* What a grower did: sizes in UNIT-byte blocks or sectors, the program. */
@@ -306,13 +315,21 @@ static int grow_ext(struct lb_ctx *ctx, const char *loop, struct grown *g,
 	}
 	if (ext_size(loop, &g->from, &g->unit, why, n))
 		return -1;
-	/* Read-only first: a filesystem e2fsck would change stays as restored. */
+	/* Read-only first: a filesystem e2fsck would change stays as restored.
+	 * After a clean -fn, -fp may still exit 1 for what -n does not count
+	 * as an error (a stale free-blocks count in the superblock, which
+	 * preen mode corrects): e2fsck(8) exit 1, "errors corrected". */
 	if (step(ctx, fsck, "-fn", loop, 1, "e2fsck -fn", "found problems",
-		 why, n) ||
-	    step(ctx, fsck, "-fp", loop, 1, "e2fsck -fp", "did not finish clean",
-		 why, n) ||
+		 why, n))
+		return -1;
+	int p = step_ok(ctx, fsck, "-fp", loop, 1, "e2fsck -fp",
+			"did not finish clean", 1, why, n);
+	if (p < 0 ||
 	    step(ctx, g->prog, NULL, loop, 0, "resize2fs", "refused", why, n))
 		return -1;
+	if (p == 1)
+		g->checked = "e2fsck -fn clean before, then e2fsck -fp corrected "
+			     "summary counts";
 	return ext_size(loop, &g->to, &g->unit, why, n) ? -1 : 0;
 }
 

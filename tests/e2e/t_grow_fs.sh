@@ -131,6 +131,20 @@ last=$(sgdisk -i2 "$T/big-bad.img" | awk '/Last sector/{print $3}')
 [ "$last" = 409566 ] && pass "e2fsck complaint: the table entry is still grown" ||
 	fail "e2fsck complaint: the table entry is still grown" "last sector $last"
 
+# A stale free-blocks count in the superblock: e2fsck -fn calls it no
+# error, e2fsck -fp corrects it (exit 1); the filesystem is grown and the
+# line says what e2fsck -fp did.
+make_disk "$T/src-cnt.img" gpt -b 4096 || fail "make the stale-count disk"
+read -r off size < <(part2 "$T/src-cnt.img")
+debugfs -w -R "ssv free_blocks_count 1234" "$T/src-cnt.img?offset=$off" >/dev/null 2>&1
+"$LIFEBOAT" backup "$T/src-cnt.img" "$T/cnt.qcow2" >/dev/null 2>&1 || fail "stale-count backup" "exit $?"
+truncate -s 300M "$T/big-cnt.img"
+out=$("$LIFEBOAT" restore "$T/cnt.qcow2" "$T/big-cnt.img" --yes --grow-last 2>&1) || fail "stale-count restore" "exit $?"
+[[ $out == *"e2fsck -fp corrected summary counts"* ]] &&
+	pass "stale free count: the line says e2fsck -fp corrected it" ||
+	fail "stale free count: the line says e2fsck -fp corrected it" "$(echo "$out" | grep -i partition | tail -1)"
+check_grown "stale free count" "$T/big-cnt.img" "$out"
+
 # resize2fs refuses: 1 KiB blocks without 64bit cannot pass 2^32 blocks (4 TiB).
 make_disk "$T/src-32.img" gpt -b 1024 -O ^64bit || fail "make the 32-bit disk"
 "$LIFEBOAT" backup "$T/src-32.img" "$T/b32.qcow2" >/dev/null 2>&1 || fail "32-bit backup" "exit $?"
