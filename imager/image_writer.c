@@ -10,8 +10,10 @@
  * Allocation (spec "Host cluster management"): compressed clusters are
  * packed end to end at byte granularity from the tail; an uncompressed
  * cluster or a table needs a cluster-aligned host cluster, and the bytes
- * skipped to align become a gap that the next compressed clusters fill
- * first.  Refcounts are kept in memory, 16 bits per host cluster (2 bytes
+ * skipped to align become a gap (the 16 largest are kept) that later
+ * compressed clusters fill, each in the smallest gap it fits.  The L1
+ * table and the checksum directory start host clusters that compressed
+ * clusters then fill (place_resv).  Refcounts are kept in memory, 16 bits per host cluster (2 bytes
  * per cluster_size of image: 32 KiB per GiB at 64 KiB clusters), and
  * counted as qemu counts them: a host cluster holds one reference per
  * compressed cluster whose sector range touches it, plus one for a table or
@@ -42,6 +44,7 @@
 
 #define STAGE_CAP (4u << 20)
 #define RC_LIMIT 65000          /* start a new host cluster before 16 bits overflow */
+#define NGAPS 16                /* gaps kept for compressed clusters to fill */
 
 struct lb_imgw {
 	struct lb_pieces io;
@@ -56,7 +59,8 @@ struct lb_imgw {
 	uint16_t *rc;
 	uint64_t rc_n;          /* host clusters the rc array covers */
 	uint64_t tail;          /* next free byte */
-	uint64_t gap_off, gap_len;
+	uint64_t gap_off[NGAPS], gap_len[NGAPS];        /* bytes skipped */
+	unsigned ngap;
 	uint8_t *st;            /* staging buffer for appends */
 	uint64_t st_off;
 	size_t st_len;
@@ -154,15 +158,34 @@ static int wr(struct lb_ctx *ctx, struct lb_imgw *w, const void *d, size_t len,
 	return 0;
 }
 
-/* A cluster-aligned host cluster at the tail; skipped bytes become the gap. */
+/* Bytes [OFF, OFF+LEN) of the tail's cluster were skipped to reach an
+ * aligned one: keep them for compressed clusters that fit.  With NGAPS
+ * kept already, the smallest goes if this one is larger. */
+static void add_gap(struct lb_imgw *w, uint64_t off, uint64_t len)
+{
+	unsigned i = w->ngap;
+
+	if (len < 64)
+		return;
+	if (i == NGAPS) {
+		for (unsigned k = i = 0; k < NGAPS; k++)
+			if (w->gap_len[k] < w->gap_len[i])
+				i = k;
+		if (w->gap_len[i] >= len)
+			return;
+	} else {
+		w->ngap++;
+	}
+	w->gap_off[i] = off;
+	w->gap_len[i] = len;
+}
+
+/* A cluster-aligned host cluster at the tail; skipped bytes become a gap. */
 static uint64_t alloc_cluster(struct lb_imgw *w)
 {
 	uint64_t a = (w->tail + w->cs - 1) & ~(w->cs - 1), off;
 
-	if (a != w->tail) {
-		w->gap_off = w->tail;
-		w->gap_len = a - w->tail;
-	}
+	add_gap(w, w->tail, a - w->tail);
 	off = a;
 	w->tail = a + w->cs;
 	return off;
@@ -201,10 +224,7 @@ static void place_resv(struct lb_imgw *w)
 {
 	uint64_t b = (w->tail + w->cs - 1) & ~(w->cs - 1);
 
-	if (b - w->tail > w->gap_len) {
-		w->gap_off = w->tail;
-		w->gap_len = b - w->tail;
-	}
+	add_gap(w, w->tail, b - w->tail);
 	if (!w->l1_resv) {
 		w->l1_resv = b;
 		w->tail = b + ((8ull * w->l1_size + QCOW2_SECTOR - 1) &
@@ -216,15 +236,26 @@ static void place_resv(struct lb_imgw *w)
 	}
 }
 
-/* LEN bytes for a compressed cluster: in the gap if it fits, else the tail. */
+/* LEN bytes for a compressed cluster: in the smallest gap it fits, else
+ * at the tail. */
 static uint64_t alloc_bytes(struct lb_imgw *w, uint64_t len)
 {
+	unsigned i, best = NGAPS;
 	uint64_t off;
 
-	if (w->gap_len >= len && w->rc[w->gap_off / w->cs] < RC_LIMIT) {
-		off = w->gap_off;
-		w->gap_off += len;
-		w->gap_len -= len;
+	for (i = 0; i < w->ngap; i++)
+		if (w->gap_len[i] >= len && w->rc[w->gap_off[i] / w->cs] < RC_LIMIT &&
+		    (best == NGAPS || w->gap_len[i] < w->gap_len[best]))
+			best = i;
+	if (best < NGAPS) {
+		off = w->gap_off[best];
+		w->gap_off[best] += len;
+		w->gap_len[best] -= len;
+		if (w->gap_len[best] < 64) {
+			w->ngap--;
+			w->gap_off[best] = w->gap_off[w->ngap];
+			w->gap_len[best] = w->gap_len[w->ngap];
+		}
 		return off;
 	}
 	if (w->tail % w->cs && w->tail / w->cs < w->rc_n &&
