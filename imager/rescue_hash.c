@@ -79,6 +79,7 @@ static void *hasher_main(void *arg)
 {
 	struct lb_rs_hasher *h = arg;
 
+	lb_rs_background();
 	pthread_mutex_lock(&h->mu);
 	for (;;) {
 		while (!h->quit && h->next >= h->limit)

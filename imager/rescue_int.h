@@ -273,6 +273,11 @@ int lb_rs_img_wait(struct rs *s);
 int lb_rs_img_finish(struct rs *s, char *(*comment)(struct rs *, const char *));
 void lb_rs_img_close(struct rs *s);
 
+/* rescue_store.c: lowers the calling thread's priority (nice RS_NICE):
+ * compression, storing and hashing yield to the reads. */
+#define RS_NICE 10
+void lb_rs_background(void);
+
 /* rescue_store.c: publishes to the hasher, through the pipe, how many
  * leading clusters the map has nothing left to read in. */
 int lb_rs_img_publish(struct rs *s);

@@ -47,6 +47,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <nettle/sha2.h>
 
 #include "checksum.h"
@@ -116,6 +118,7 @@ static int store_job(void *job, void *arg, char *msg)
 			      j->kind[0] == LB_CL_COMPRESSED ? j->pk : NULL;
 	int r;
 
+	lb_rs_background();
 	pthread_mutex_lock(&s->wmu);
 	if (!j->n) {            /* a checkpoint, after the clusters before it */
 		struct rs_ckpt *c = &s->ckv[j - s->pool.jobs];
@@ -153,6 +156,15 @@ static int incompressible(struct lb_codec *c, const uint8_t *in, uint64_t cs,
 	return 1;
 }
 
+/* The calling thread yields to the reads: compression, storing and
+ * hashing are background work, and on a machine with few cores every
+ * moment they take from the reading thread (and from a FUSE or USB
+ * stack's threads) makes the rescue slower.  Linux: per thread. */
+void lb_rs_background(void)
+{
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RS_NICE);
+}
+
 /* Worker: zeros, uncompressed (LB_CL_RAW handed over: a cluster still
  * being filled, stored for a checkpoint and stored again later; or one
  * that does not compress) or compressed, with its XXH3.  A job with no
@@ -162,6 +174,7 @@ static int rs_work(void *job, void *codec, void *arg, char *msg)
 	struct lb_xjob *j = job;
 	uint64_t cs = ((struct lb_xargs *)arg)->cs;
 
+	lb_rs_background();
 	if (!j->n)
 		return 0;
 	if (lb_is_zero(j->raw, cs)) {
