@@ -121,7 +121,7 @@ static void gpt_grow(struct gpt_fix *f, const struct lb_pt *pt,
 	rep->grew_from_lba = lb_le64(best + GPTE_LAST);
 	rep->grew_to_lba = new_last;
 	lb_put_le64(best + GPTE_LAST, new_last);
-	report(rep, "partition %u grown from last LBA %llu to %llu (the filesystem inside was not grown)",
+	report(rep, "partition %u: table entry grown from last LBA %llu to %llu",
 	       num, (unsigned long long)rep->grew_from_lba,
 	       (unsigned long long)new_last);
 }
@@ -287,7 +287,7 @@ static int fix_mbr(struct lb_ctx *ctx, struct lb_dev *dev, const struct lb_pt *p
 		rep->grew_from_lba = end - 1;
 		rep->grew_to_lba = st + nsz - 1;
 		lb_put_le32(best + MBR_REC_SIZE, (uint32_t)nsz);
-		report(rep, "partition %d grown from last LBA %llu to %llu (the filesystem inside was not grown)",
+		report(rep, "partition %d: table entry grown from last LBA %llu to %llu",
 		       num, (unsigned long long)(end - 1),
 		       (unsigned long long)(st + nsz - 1));
 	}

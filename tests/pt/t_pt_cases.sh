@@ -70,7 +70,7 @@ rm -f t.img; truncate -s 100M t.img; restore g.qcow2 t.img $((100*MiB))
 out=$("$P" fixup t.img grow)
 last=$(sgdisk -i 2 t.img | sed -n 's/^Last sector: \([0-9]*\).*/\1/p')
 ul=$(sgdisk -p t.img | sed -n 's/.*last usable sector is \([0-9]*\).*/\1/p')
-if gpt_ok t.img && [ "$last" = "$ul" ] && grep -q "filesystem inside was not grown" <<<"$out"; then pass "grow last: partition 2 ends at the last usable LBA $ul, report says the filesystem was not grown"
+if gpt_ok t.img && [ "$last" = "$ul" ] && grep -q "partition 2: table entry grown from last LBA" <<<"$out"; then pass "grow last: partition 2 ends at the last usable LBA $ul, report names the table entry it grew"
 else fail "grow last" "last=$last usable=$ul $out"; fi
 
 # ---- MBR with logical partitions onto a zeroed larger and smaller target (C019) ----
