@@ -86,7 +86,7 @@ static int copy_range(struct rs *s, uint64_t lo, uint64_t hi, int rev,
 			n = min64(n, RS_BATCH / RS_CHUNK);
 			if ((r = lb_rs_read_chunks(s, pos, (int)n, rev,
 						   skipping & SKIP_SLOW,
-						   &done)) < 0)
+						   &done, rev ? 0 : lim)) < 0)
 				return r;
 			if (!done)      /* O_DIRECT went off: again */
 				continue;

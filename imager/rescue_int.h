@@ -97,6 +97,13 @@ struct rs {
 	int wmu_ok;
 	struct rs_ckpt *ckv;    /* by job index: checkpoints on their way
 				 * to the writer thread (rescue_store.c) */
+	struct {                /* the copy batch queued ahead */
+		int on, ticket, n, slow;
+		uint64_t pos;
+		uint8_t *buf;
+		int64_t res[RS_BATCH / RS_CHUNK];
+		unsigned char sl[RS_BATCH / RS_CHUNK];
+	} ahead;
 	struct lb_rs_hasher *hasher;     /* rescue_hash.c */
 	uint64_t hash_pub;      /* clusters published as final to it */
 	uint64_t hash_inval;    /* lowest of them changed since, or
@@ -163,6 +170,9 @@ struct lb_rs_batch {
 				 * from the last until one fails; res: the
 				 * forward reads, then the backward ones */
 	int nfwd;               /* out (trim): forward reads */
+	int cond;               /* read only when the job before ran to its
+				 * end with every read whole and not slow
+				 * (else 0 reads are done) */
 	volatile int *cancel;   /* set: the job ends before its next read */
 };
 int lb_rs_reader_run(struct lb_rs_reader *r, const struct lb_rs_batch *b,
@@ -199,9 +209,12 @@ int lb_rs_read_jobs(struct rs *s, int (*next)(struct rs *, void *,
  * the first failed read or (SLOW) slow one.  Stores good chunks, marks
  * failed ones non-trimmed.  *DONE: chunks read; s->last_slow: the last
  * was slow.  Returns RS_BAD when the last failed, RS_OK, or a negative
- * errno. */
+ * errno.  Forward with LIM: the next batch, up to LIM, is queued behind
+ * this one, to be read only if this one ends without trouble (the call
+ * that asks for it then finds it read), so the reader does not wait for
+ * this thread between batches. */
 int lb_rs_read_chunks(struct rs *s, uint64_t pos, int n, int rev, int slow,
-		      int *done);
+		      int *done, uint64_t lim);
 
 /* Reads the sectors of [LO, HI) one by one, a batch of at most RS_CHUNK
  * bytes from LO forward (or from HI backward, REV), storing good ones and

@@ -285,28 +285,75 @@ int lb_rs_read_run(struct rs *s, uint64_t lo, uint64_t hi, int rev, int stop,
 	return stop && bad;
 }
 
+/* Queues the copy batch of N chunks at POS (forward) into BUF, to be
+ * read only if the batch before ends without trouble. */
+static void queue_ahead(struct rs *s, uint64_t pos, int n, int slow,
+			uint8_t *buf)
+{
+	struct lb_rs_batch b = {
+		.buf = buf, .pos = pos, .len = RS_CHUNK, .pieces = n,
+		.stop = 1, .slow_ms = slow ? s->slow_ms : 0, .cond = 1,
+	};
+	int t = lb_rs_reader_submit(s->reader, &b);
+
+	if (t < 0)
+		return;         /* then it is read when asked for */
+	s->ahead.on = 1;
+	s->ahead.ticket = t;
+	s->ahead.pos = pos;
+	s->ahead.n = n;
+	s->ahead.slow = slow;
+	s->ahead.buf = buf;
+}
+
+/* Takes back the batch queued ahead (after trouble it is not read). */
+static void drop_ahead(struct rs *s)
+{
+	struct lb_rs_batch b = { .res = s->ahead.res, .slow = s->ahead.sl };
+
+	if (s->ahead.on)
+		lb_rs_reader_wait(s->reader, s->ahead.ticket, &b,
+				  s->read_timeout_ms);
+	s->ahead.on = 0;
+}
+
 int lb_rs_read_chunks(struct rs *s, uint64_t pos, int n, int rev, int slow,
-		      int *done)
+		      int *done, uint64_t lim)
 {
 	uint64_t low = rev ? pos - (uint64_t)n * RS_CHUNK : pos;
+	uint64_t at = rev ? pos - RS_CHUNK : pos, next = pos + (uint64_t)n * RS_CHUNK;
 	int64_t res[RS_BATCH / RS_CHUNK];
 	unsigned char sl[RS_BATCH / RS_CHUNK];
 	struct lb_rs_batch b = {
-		.buf = s->buf, .pos = rev ? pos - RS_CHUNK : pos,
-		.len = RS_CHUNK, .pieces = n, .rev = rev, .stop = 1,
+		.pos = at, .len = RS_CHUNK, .pieces = n, .rev = rev, .stop = 1,
 		.slow_ms = slow ? s->slow_ms : 0, .res = res, .slow = sl,
-	};
-	uint64_t at = b.pos;
-	int did, i, r = RS_OK;
+		.at = &at };
+	int did, i, t, r = RS_OK;
 
 	*done = 0;
 	s->last_slow = 0;
-	if (s->ctx->cancel)
-		return -ECANCELED;
 	if (n < 1 || n > (int)(RS_BATCH / RS_CHUNK))
 		return -EINVAL;
-	b.at = &at;
-	did = lb_rs_reader_run(s->reader, &b, s->read_timeout_ms);
+	if (s->ahead.on && !rev && s->ahead.pos == pos && s->ahead.n == n &&
+	    s->ahead.slow == slow) {    /* read already, or being read */
+		t = s->ahead.ticket;
+		b.buf = s->ahead.buf;
+		s->ahead.on = 0;
+	} else {
+		drop_ahead(s);
+		if (s->ctx->cancel)
+			return -ECANCELED;
+		b.buf = s->ahead.buf == s->buf ? s->buf + RS_BATCH : s->buf;
+		if ((t = lb_rs_reader_submit(s->reader, &b)) < 0)
+			return t;
+	}
+	if (!rev && lim && n == (int)(RS_BATCH / RS_CHUNK) &&
+	    next + RS_CHUNK <= lim && !s->ctx->cancel)
+		queue_ahead(s, next, (int)((lim - next) / RS_CHUNK <
+			    RS_BATCH / RS_CHUNK ? (lim - next) / RS_CHUNK :
+			    RS_BATCH / RS_CHUNK), slow,
+			    (uint8_t *)(b.buf == s->buf ? s->buf + RS_BATCH : s->buf));
+	did = lb_rs_reader_wait(s->reader, t, &b, s->read_timeout_ms);
 	if (did < 0)
 		return did == -ETIMEDOUT ? judge(s, did, RS_CHUNK, at) : did;
 	for (i = 0; i < did && r >= 0; i++) {
@@ -321,12 +368,15 @@ int lb_rs_read_chunks(struct rs *s, uint64_t pos, int n, int rev, int slow,
 			break;
 		s->last_slow = r == RS_OK && sl[i];
 		s->st->slow_reads += (uint64_t)s->last_slow;
-		e = r == RS_OK ? store_at(s, s->buf + (p - low), p, RS_CHUNK)
+		e = r == RS_OK ? store_at(s, (const uint8_t *)b.buf + (p - low),
+					  p, RS_CHUNK)
 			       : lb_rs_mark(s, p, RS_CHUNK, LB_RM_NONTRIM);
 		if (e)
 			r = e;
 	}
 	*done = r < 0 ? 0 : i;
+	if (r != RS_OK || s->last_slow || i < n)
+		drop_ahead(s);  /* trouble: it is not read */
 	if (r >= 0 && (i = lb_rs_tick(s, 0)) < 0)
 		r = i;
 	return r;

@@ -52,6 +52,8 @@ struct lb_rs_reader {
 	double started;         /* CLOCK_MONOTONIC s when the current read began */
 	uint64_t at;            /* byte where the current read began */
 	int busy;               /* a read is under way */
+	int stopped;            /* the last job ended before its end, or
+				 * with a failed or slow read */
 };
 
 static double now_s(void)
@@ -142,9 +144,12 @@ static void *reader_main(void *arg)
 			pthread_cond_wait(&r->cv, &r->mu);
 		if (r->quit)
 			break;
+		int skip = j->b.cond && r->stopped;
 		pthread_mutex_unlock(&r->mu);
-		int did = run_job(r, j);
+		int did = skip ? 0 : run_job(r, j);
 		pthread_mutex_lock(&r->mu);
+		r->stopped = did < j->b.pieces ||
+			     j->res[did - 1] != (int64_t)j->b.len || j->slow[did - 1];
 		j->did = did;
 		j->state = 2;
 		r->busy = 0;
