@@ -90,8 +90,11 @@ static int read_range(struct bk *b, uint8_t *dst, uint64_t off, uint64_t len)
 			", expected %" PRIu64 " bytes", b->src->path,
 			off + (uint64_t)n, b->size);
 	else
-		lb_imsg(b->ctx, "reading %s at byte %" PRIu64 " failed: %s",
-			b->src->path, off, strerror((int)-n));
+		lb_imsg(b->ctx, "reading %s at byte %" PRIu64 " failed: %s%s",
+			b->src->path, off, strerror((int)-n),
+			n == -EIO ? " (a backup stops at an unreadable sector; "
+			"`lifeboat rescue` saves every readable byte of a "
+			"failing disk)" : "");
 	return n < 0 && n != -EIO ? (int)n : -EIO;
 }
 

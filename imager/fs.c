@@ -21,6 +21,24 @@ int lb_fs_read(struct lb_dev *dev, void *buf, size_t n, uint64_t off)
 	return r == (int64_t)n ? 0 : r < 0 ? (int)r : -EIO;
 }
 
+int lb_fs_read_meta(struct lb_dev *dev, void *buf, size_t n, uint64_t off,
+		    struct lb_fs_info *info, const char *what)
+{
+	int r = lb_fs_read(dev, buf, n, off);
+	uint64_t bad = off;
+
+	if (r == 0 || r == -ENOMEM)
+		return r;
+	for (size_t d = 0; d < n; d += 512)     /* which sector: say it */
+		if (lb_fs_read(dev, (uint8_t *)buf + d, n - d < 512 ? n - d : 512,
+			       off + d)) {
+			bad = off + d;
+			break;
+		}
+	return lb_fs_raw(info, "I/O error at byte %llu while reading its %s (%s): imaged raw",
+			 (unsigned long long)bad, what, strerror(-r));
+}
+
 int lb_fs_raw(struct lb_fs_info *info, const char *fmt, ...)
 {
 	va_list ap;
@@ -152,7 +170,8 @@ int lb_fs_used(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
 	else if (r == -EINVAL)
 		r = 1;
 	if (r < 0 && r != -ENOMEM)
-		r = lb_fs_raw(info, "reading the filesystem failed: %s", strerror(-r));
+		r = lb_fs_raw(info, "reading the filesystem failed: %s%s", strerror(-r),
+			      r == -EIO ? " (an unreadable sector in its metadata): imaged raw" : "");
 	/* Only the filesystem's own extent may drop bytes: whatever the
 	 * range holds after the filesystem's end (another filesystem, data
 	 * past a shrunk one) is stored as it is (trial finding 3). */

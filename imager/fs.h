@@ -72,6 +72,14 @@ int lb_fs_exfat_used(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
 int lb_fs_ntfs_used(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
 		    uint64_t len, struct lb_extmap *map, struct lb_fs_info *info);
 
+/* For the readers' metadata reads (issue 6: a failing disk): lb_fs_read,
+ * and when it fails, finds the first 512-byte piece of [OFF, OFF+N) that
+ * does not read, sets raw mode with "I/O error at byte B while reading its
+ * WHAT" in INFO and returns 1 (that filesystem is imaged raw; the others
+ * keep their maps).  0 when all read; -ENOMEM as is.  fs.c. */
+int lb_fs_read_meta(struct lb_dev *dev, void *buf, size_t n, uint64_t off,
+		    struct lb_fs_info *info, const char *what);
+
 /* After a restore or clone wrote WRITTEN bytes of a filesystem into a
  * larger DEV (a bigger partition): NTFS expects its backup boot sector in
  * the partition's last sector, so a copy of the boot sector goes there

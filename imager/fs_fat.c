@@ -103,7 +103,8 @@ static int walk_fat(struct lb_dev *dev, uint64_t off, const struct fat *f,
 		if (nb > (uint64_t)f->fatsz * f->bps)
 			nb = (uint64_t)f->fatsz * f->bps;
 		memset(buf, 0, chunk);
-		if ((r = lb_fs_read(dev, buf, nb, off + (uint64_t)f->reserved * f->bps + c0 * ebytes)))
+		if ((r = lb_fs_read_meta(dev, buf, nb, off + (uint64_t)f->reserved * f->bps + c0 * ebytes,
+					 info, "FAT")))
 			break;
 		if (c0 == 0 && (r = check_head(buf, f, info)))
 			break;
@@ -125,7 +126,7 @@ int lb_fs_fat_used(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
 	struct fat f = {0};
 	int r;
 
-	if ((r = lb_fs_read(dev, s, sizeof(s), off)))
+	if ((r = lb_fs_read_meta(dev, s, sizeof(s), off, info, "boot sector")))
 		return r;
 	if ((r = parse_bpb(s, len, &f, info)))
 		return r;

@@ -8,7 +8,10 @@
  * a table untrustworthy for used-block imaging (pt->raw): entries past the
  * disk's end (C014), overlapping entries, an MBR and a GPT that disagree
  * (C013: raw unless the caller chose one, lb_pt_read_choice), a protective
- * MBR whose GPT is gone.
+ * MBR whose GPT is gone.  On a failing disk a sector the table does not
+ * need never costs the table (issue 6): sector 0 unreadable means no table
+ * (raw, said so); the GPT reader treats an unreadable copy as a missing
+ * one (pt_gpt.c); an MBR disk never needs the last sector.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -45,6 +48,37 @@ int lb_pt_pread(struct lb_ctx *ctx, struct lb_dev *dev, void *buf,
 		 len, (unsigned long long)off,
 		 n < 0 ? strerror((int)-n) : "short read (end of device)");
 	return n < 0 ? (int)n : -EIO;
+}
+
+int lb_pt_media_error(int r)
+{
+	return r == -EIO || r == -ENODATA || r == -EILSEQ || r == -EREMOTEIO ||
+	       r == -EBADMSG || r == -ETIMEDOUT;
+}
+
+int lb_pt_read_sectors(struct lb_ctx *ctx, struct lb_dev *dev, void *buf,
+		       size_t len, uint64_t off, uint64_t *bad)
+{
+	int r = lb_pt_pread(ctx, dev, buf, len, off);
+
+	if (r == 0 || !lb_pt_media_error(r))
+		return r;
+	ctx->msg[0] = 0;
+	memset(buf, 0, len);
+	for (size_t done = 0; done < len; done += 512) {
+		size_t n = len - done < 512 ? len - done : 512;
+		int e = lb_pt_pread(ctx, dev, (uint8_t *)buf + done, n, off + done);
+		if (e == 0)
+			continue;
+		if (!lb_pt_media_error(e))
+			return e;
+		ctx->msg[0] = 0;
+		memset((uint8_t *)buf + done, 0, len - done);
+		*bad = off + done;
+		return 1;
+	}
+	*bad = off;     /* the whole read failed, every piece read: say where */
+	return 1;
 }
 
 const char *lb_pt_kind_name(enum lb_pt_kind k)
@@ -285,8 +319,16 @@ int lb_pt_read_choice(struct lb_ctx *ctx, struct lb_dev *dev,
 		pt->sector = 512;
 	if (dev->size < 512)
 		return 0;
-	if ((r = lb_pt_pread(ctx, dev, s0, sizeof(s0), 0)))
-		return r;
+	if ((r = lb_pt_pread(ctx, dev, s0, sizeof(s0), 0))) {
+		if (!lb_pt_media_error(r))
+			return r;
+		ctx->msg[0] = 0;
+		pt->raw = 1;
+		pt->chosen = LB_TABLE_AUTO;
+		lb_pt_note(pt, "sector 0 unreadable (I/O error at LBA 0, %s): no partition table can be read, so the whole disk is imaged raw",
+			   strerror(-r));
+		return 0;
+	}
 	if ((r = try_gpt(ctx, dev, pt)) < 0)
 		return r;
 	if (r == 0) {
@@ -301,9 +343,15 @@ int lb_pt_read_choice(struct lb_ctx *ctx, struct lb_dev *dev,
 		for (size_t i = 0; i < pt->nparts; i++)
 			if (pt->parts[i].mbr_type == 0xee) {
 				pt->raw = 1;
-				lb_pt_note(pt, "protective MBR (0xEE) but no valid GPT header at LBA 1 or at the end: imaged raw");
+				lb_pt_note(pt, "protective MBR (0xEE) but no valid GPT header at LBA 1 or at the end%s%s: imaged raw",
+					   pt->gpt_io[0] ? "; " : "", pt->gpt_io);
 				break;
 			}
+		if (!pt->raw && pt->gpt_io[0])
+			lb_pt_note(pt, "%s; an MBR disk does not need it: the MBR in sector 0 is used",
+				   pt->gpt_io);
+	} else if (pt->gpt_io[0]) {
+		lb_pt_note(pt, "no partition table found; %s", pt->gpt_io);
 	}
 	if (!(pt->flags & LB_PTF_CONFLICT))
 		pt->chosen = LB_TABLE_AUTO;

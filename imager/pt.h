@@ -87,14 +87,24 @@ struct lb_pt {
 	/* C013, set when the tables disagree: what each lists, in words
 	 * ("#1 LBA 20480+16384, ..."), for the note and lb_table_conflict. */
 	char gpt_list[200], mbr_list[200];
+	/* Where looking for a GPT met an unreadable sector although no GPT
+	 * was found ("LBA 16383 (...) unreadable (I/O error)"), for the note
+	 * the table actually used gets; empty when every read worked. */
+	char gpt_io[200];
 };
 
 /* Reads and validates the partition table of DEV.  The logical sector size
  * is DEV's (512 for files) unless a GPT header is found only at byte 4096
  * (then 4096) or only at 512.  A disk without a table gives kind
  * LB_PT_NONE and 0.  Damage is not an error: it is reported in flags,
- * notes and raw.  Returns 0, or a negative errno when DEV cannot be read
- * (ctx->msg names the byte offset).  UEFI spec 5.2, 5.3. */
+ * notes and raw.  Nor is an unreadable sector (a media error, see
+ * lb_pt_media_error; issue 6): sector 0 unreadable gives no table and raw;
+ * an unreadable GPT header or entry array counts as a missing copy (the
+ * other copy is used, the notes name the LBA); an MBR disk does not need
+ * the last sector; an unreadable EBR ends the chain (LB_PTF_EBR_BAD).
+ * Returns 0, or a negative errno for other failures (-ENOMEM, a read
+ * error that is not the medium's; ctx->msg names the byte offset).
+ * UEFI spec 5.2, 5.3. */
 int lb_pt_read(struct lb_ctx *ctx, struct lb_dev *dev, struct lb_pt *pt);
 
 /* lb_pt_read with a choice for a disk whose valid GPT and MBR (real
@@ -113,6 +123,16 @@ int lb_pt_read_gpt(struct lb_ctx *ctx, struct lb_dev *dev, uint32_t sector,
 		   struct lb_pt *pt);
 void lb_pt_note(struct lb_pt *pt, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* 1 when R (a negative errno from a read) says the medium could not be
+ * read there (EIO, ENODATA, EILSEQ, EREMOTEIO, EBADMSG, ETIMEDOUT): the
+ * table reader then goes on without those sectors instead of failing. */
+int lb_pt_media_error(int r);
+/* Reads LEN bytes at byte OFF; when that fails with a media error, reads
+ * them again 512 bytes at a time up to the first unreadable piece, whose
+ * byte offset goes to *BAD (the rest of BUF is zeroed) and returns 1, with
+ * ctx->msg cleared.  0 when all read; other errors negative (ctx->msg). */
+int lb_pt_read_sectors(struct lb_ctx *ctx, struct lb_dev *dev, void *buf,
+		       size_t len, uint64_t off, uint64_t *bad);
 /* Reads exactly LEN bytes at OFF; -EIO with ctx->msg on a short read. */
 int lb_pt_pread(struct lb_ctx *ctx, struct lb_dev *dev, void *buf,
 		size_t len, uint64_t off);

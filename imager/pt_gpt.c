@@ -8,8 +8,13 @@
  * primary's AlternateLBA, or at the last LBA).  Every one of
  * NumberOfPartitionEntries entries is looked at, so an unused entry in the
  * middle hides nothing (case C017), and entry numbers stay index + 1.
+ * A failing disk (issue 6): each header and array is read by the sectors
+ * it lies in, so a bad neighbour costs nothing; an unreadable backup is a
+ * missing backup, an unreadable primary with a valid backup gives the
+ * backup, and either is said with the LBA that did not read.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -24,6 +29,7 @@ struct gpt_hdr {
 	uint64_t my_lba, alt_lba, first_usable, last_usable, entries_lba;
 	uint32_t nentries, entry_size, entries_crc;
 	uint8_t *entries;       /* nentries * entry_size bytes, malloc'd */
+	char why[128];          /* an unreadable sector, in words */
 };
 
 static uint32_t crc32_of(const uint8_t *p, size_t n)
@@ -31,9 +37,11 @@ static uint32_t crc32_of(const uint8_t *p, size_t n)
 	return (uint32_t)crc32(0L, p, (uInt)n);
 }
 
-/* Checks the header fields; returns NULL when fine, else the reason. */
+/* Checks the header fields; returns NULL when fine, else the reason.
+ * AVAIL: bytes of the header's sector that could be read (HeaderSize
+ * must lie inside them). */
 static const char *check_header(struct gpt_hdr *h, uint32_t ss, uint64_t lba,
-				uint64_t disk_lbas)
+				uint64_t disk_lbas, uint32_t avail)
 {
 	uint8_t tmp[4096];
 	uint32_t hsize = lb_le32(h->raw + GPT_HEADER_SIZE);
@@ -42,6 +50,8 @@ static const char *check_header(struct gpt_hdr *h, uint32_t ss, uint64_t lba,
 		return "no EFI PART signature";
 	if (hsize < GPT_HEADER_MIN || hsize > ss)
 		return "HeaderSize out of range";
+	if (hsize > avail)
+		return NULL;    /* the caller says which sector did not read */
 	memcpy(tmp, h->raw, hsize);
 	memset(tmp + GPT_HEADER_CRC, 0, 4);
 	if (crc32_of(tmp, hsize) != lb_le32(h->raw + GPT_HEADER_CRC))
@@ -69,12 +79,31 @@ static const char *check_header(struct gpt_hdr *h, uint32_t ss, uint64_t lba,
 	return NULL;
 }
 
-/* Reads and checks the header at LBA and its entry array.  Returns 0 when
- * valid, 1 when not (reason in *why), negative errno on I/O failure. */
+/* H->why for an unreadable sector: WHAT, its LBA (of SS-byte sectors) and,
+ * when that is not a whole 512-byte sector of its own, the byte. */
+static int unreadable(struct gpt_hdr *h, const char *what, uint64_t bad,
+		      uint32_t ss, const char **why)
+{
+	if (ss == 512)
+		snprintf(h->why, sizeof(h->why), "%s unreadable (I/O error at LBA %llu)",
+			 what, (unsigned long long)(bad / ss));
+	else
+		snprintf(h->why, sizeof(h->why), "%s unreadable (I/O error at byte %llu, in LBA %llu of %u-byte sectors)",
+			 what, (unsigned long long)bad,
+			 (unsigned long long)(bad / ss), ss);
+	*why = h->why;
+	return 2;
+}
+
+/* Reads and checks the header at LBA and its entry array, each by the
+ * sectors it lies in (a bad neighbour fails nothing).  Returns 0 when
+ * valid, 1 when not (reason in *why), 2 when a sector it needs did not
+ * read (*why says which), negative errno on other failures. */
 static int read_gpt(struct lb_ctx *ctx, struct lb_dev *dev, uint32_t ss,
 		    uint64_t lba, struct gpt_hdr *h, const char **why)
 {
-	uint64_t disk_lbas = dev->size / ss;
+	uint64_t disk_lbas = dev->size / ss, bad = 0;
+	uint32_t avail = ss;
 	int r;
 
 	h->entries = NULL;
@@ -82,25 +111,30 @@ static int read_gpt(struct lb_ctx *ctx, struct lb_dev *dev, uint32_t ss,
 		*why = "outside the disk";
 		return 1;
 	}
-	if ((r = lb_pt_pread(ctx, dev, h->raw, ss, lba * ss)))
+	if ((r = lb_pt_read_sectors(ctx, dev, h->raw, ss, lba * ss, &bad)) < 0)
 		return r;
-	if ((*why = check_header(h, ss, lba, disk_lbas)))
+	if (r == 1)
+		avail = (uint32_t)(bad - lba * ss);
+	if (r == 1 && avail < GPT_HEADER_MIN)
+		return unreadable(h, "header", bad, ss, why);
+	if ((*why = check_header(h, ss, lba, disk_lbas, avail)))
 		return 1;
+	if (lb_le32(h->raw + GPT_HEADER_SIZE) > avail)
+		return unreadable(h, "header", bad, ss, why);
 	size_t n = (size_t)h->nentries * h->entry_size;
 	if (!(h->entries = malloc(n)))
 		return -ENOMEM;
-	if ((r = lb_pt_pread(ctx, dev, h->entries, n, h->entries_lba * ss))) {
-		free(h->entries);
-		h->entries = NULL;
-		return r;
-	}
-	if (crc32_of(h->entries, n) != h->entries_crc) {
+	r = lb_pt_read_sectors(ctx, dev, h->entries, n, h->entries_lba * ss, &bad);
+	if (r == 0 && crc32_of(h->entries, n) != h->entries_crc) {
 		*why = "entry array CRC32 mismatch";
+		r = -1;
+	}
+	if (r) {
 		free(h->entries);
 		h->entries = NULL;
-		return 1;
 	}
-	return 0;
+	return r == 1 ? unreadable(h, "entry array", bad, ss, why) :
+	       r == -1 ? 1 : r;
 }
 
 static void utf16_name(const uint8_t *p, char *out, size_t outlen)
@@ -187,13 +221,54 @@ static void compare_copies(struct lb_pt *pt, const struct gpt_hdr *p,
 		lb_pt_note(pt, "primary and backup GPT differ; the primary is used");
 }
 
+/* Where a GPT was looked for and a sector did not read, though no GPT
+ * was found: kept for the note of the table that is used (pt.c). */
+static void no_gpt_io(struct lb_pt *pt, int rp, const char *pwhy, int rb,
+		      const char *bwhy, uint64_t last)
+{
+	if (pt->gpt_io[0] || (rp != 2 && rb != 2))
+		return;
+	if (rp == 2)
+		snprintf(pt->gpt_io, sizeof(pt->gpt_io), "primary GPT %.90s", pwhy);
+	else
+		snprintf(pt->gpt_io, sizeof(pt->gpt_io), "backup GPT %.100s, in the disk's last sector (LBA %llu)",
+			 bwhy, (unsigned long long)last);
+}
+
+/* The backup: at the primary's AlternateLBA when valid and not the last
+ * LBA, else (or when that fails) at the last LBA.  Returns like read_gpt;
+ * an unreadable AlternateLBA with nothing valid at the end stays 2. */
+static int read_backup(struct lb_ctx *ctx, struct lb_dev *dev, uint32_t ss,
+		       const struct gpt_hdr *p, int rp, struct gpt_hdr *b,
+		       const char **why)
+{
+	uint64_t last = dev->size / ss - 1;
+	char first[128] = "";
+	int rb = 1, r0;
+
+	if (rp == 0 && p->alt_lba != last)
+		rb = read_gpt(ctx, dev, ss, p->alt_lba, b, why);
+	if (rb != 1 && rb != 2)
+		return rb;
+	r0 = rb;
+	if (rb == 2)
+		snprintf(first, sizeof(first), "%s", *why);
+	rb = read_gpt(ctx, dev, ss, last, b, why);
+	if (rb == 1 && r0 == 2) {
+		snprintf(b->why, sizeof(b->why), "%s", first);
+		*why = b->why;
+		rb = 2;
+	}
+	return rb;
+}
+
 int lb_pt_read_gpt(struct lb_ctx *ctx, struct lb_dev *dev, uint32_t ss,
 		   struct lb_pt *pt)
 {
 	struct gpt_hdr *p = calloc(2, sizeof(*p)), *b = p + 1;
 	uint64_t last = dev->size / ss - 1;
 	const char *pwhy = NULL, *bwhy = NULL;
-	int rp, rb = 1;
+	int rp, rb;
 
 	if (!p)
 		return -ENOMEM;
@@ -204,15 +279,13 @@ int lb_pt_read_gpt(struct lb_ctx *ctx, struct lb_dev *dev, uint32_t ss,
 	rp = read_gpt(ctx, dev, ss, 1, p, &pwhy);
 	if (rp < 0)
 		goto out;
-	if (rp == 0 && p->alt_lba != last)
-		rb = read_gpt(ctx, dev, ss, p->alt_lba, b, &bwhy);
-	if (rb == 1)
-		rb = read_gpt(ctx, dev, ss, last, b, &bwhy);
+	rb = read_backup(ctx, dev, ss, p, rp, b, &bwhy);
 	if (rb < 0) {
 		rp = rb;
 		goto out;
 	}
 	if (rp && rb) {
+		no_gpt_io(pt, rp, pwhy, rb, bwhy, last);
 		rp = 1;         /* no valid GPT at this sector size */
 		goto out;
 	}
@@ -222,11 +295,19 @@ int lb_pt_read_gpt(struct lb_ctx *ctx, struct lb_dev *dev, uint32_t ss,
 			compare_copies(pt, p, b);
 	} else {
 		pt->flags |= LB_PTF_GPT_PRIMARY_BAD;
-		lb_pt_note(pt, "primary GPT at LBA 1 is invalid (%s); using the backup at LBA %llu",
-			   pwhy, (unsigned long long)b->my_lba);
+		if (rp == 2)
+			lb_pt_note(pt, "primary GPT %s; using the backup at LBA %llu",
+				   pwhy, (unsigned long long)b->my_lba);
+		else
+			lb_pt_note(pt, "primary GPT at LBA 1 is invalid (%s); using the backup at LBA %llu",
+				   pwhy, (unsigned long long)b->my_lba);
 		take_header(pt, b, ss);
 	}
-	if (rb) {
+	if (rb == 2) {
+		pt->flags |= LB_PTF_GPT_BACKUP_BAD;
+		lb_pt_note(pt, "backup GPT %s; the primary is used (as with a missing backup)",
+			   bwhy);
+	} else if (rb) {
 		pt->flags |= LB_PTF_GPT_BACKUP_BAD;
 		lb_pt_note(pt, "backup GPT missing or invalid (%s; header says LBA %llu, disk ends at LBA %llu)",
 			   bwhy, (unsigned long long)p->alt_lba,

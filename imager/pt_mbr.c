@@ -7,7 +7,8 @@
  * relative to the start of the extended partition.  The walk is bounded
  * (LB_PT_MAX_EBR) and refuses loops and EBRs outside the container.
  * Missing logicals are safe for imaging: bytes outside known data
- * partitions are always stored (lb_pt_table_areas).
+ * partitions are always stored (lb_pt_table_areas).  So an EBR that does
+ * not read ends the walk with a note (LB_PTF_EBR_BAD), not the backup.
  */
 #include <errno.h>
 #include <string.h>
@@ -55,6 +56,13 @@ static int walk_ebrs(struct lb_ctx *ctx, struct lb_dev *dev, struct lb_pt *pt,
 			return 0;
 		}
 		int r = lb_pt_pread(ctx, dev, s, sizeof(s), cur * pt->sector);
+		if (r && lb_pt_media_error(r)) {
+			ctx->msg[0] = 0;
+			pt->flags |= LB_PTF_EBR_BAD;
+			lb_pt_note(pt, "EBR at LBA %llu unreadable (I/O error): the logical partitions from there on are not known, so their sectors are imaged raw",
+				   (unsigned long long)cur);
+			return 0;
+		}
 		if (r)
 			return r;
 		if (s[MBR_SIG] != 0x55 || s[MBR_SIG + 1] != 0xaa) {

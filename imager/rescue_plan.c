@@ -25,8 +25,32 @@ struct plan_job {
 	char path[4200];
 	int done, abandoned, ok;
 	struct lb_extmap used;
-	char msg[512];
+	char msg[1024];
 };
+
+/* issue 6 (table reader on a failing disk), a separate small addition:
+ * what data first will follow, per partition, for the rescue's log —
+ * "partition 1 (vfat): raw (I/O error at byte ...); partition 2 (ext4):
+ * used blocks". */
+static void plan_summary(const struct lb_disk_plan *p, char *out, size_t n)
+{
+	size_t o = (size_t)snprintf(out, n, "data first by the used-block map:");
+
+	for (size_t i = 0; i < p->nparts && o < n; i++) {
+		const struct lb_part_plan *q = &p->parts[i];
+		if (q->fs.mode == LB_FS_USED)
+			o += (size_t)snprintf(out + o, n - o, "%s %s %u (%s): used blocks",
+					      i ? ";" : "", q->number ? "partition" : "whole disk",
+					      q->number, q->fs.type[0] ? q->fs.type : "unknown");
+		else
+			o += (size_t)snprintf(out + o, n - o, "%s %s %u (%s): raw (%.150s)",
+					      i ? ";" : "", q->number ? "partition" : "whole disk",
+					      q->number, q->fs.type[0] ? q->fs.type : "unknown",
+					      q->fs.reason);
+	}
+	if (o < n && p->pt.notes[0])
+		snprintf(out + o, n - o, "; table: %.300s", p->pt.notes);
+}
 
 static void job_free(struct plan_job *j)
 {
@@ -54,6 +78,7 @@ static void *plan_main(void *arg)
 			j->used = plan->used;
 			lb_extmap_init(&plan->used);
 			ok = 1;
+			plan_summary(plan, c.msg, sizeof c.msg);
 		} else if (plan->raw && !c.msg[0]) {    /* C013: how to choose */
 			snprintf(c.msg, sizeof c.msg, "whole disk raw: %.480s",
 				 plan->reason);
@@ -148,6 +173,11 @@ int lb_rs_plan(struct rs *s, char *why, size_t whysz)
 		return 0;
 	}
 	snprintf(why, whysz, "%s", j->msg);
+	if (j->ok && s->ctx->log) {     /* issue 6: say what data first follows */
+		char line[1100];
+		snprintf(line, sizeof line, "rescue: %s", j->msg);
+		s->ctx->log(line, s->ctx->user);
+	}
 	if (j->ok) {
 		s->used = j->used;
 		lb_extmap_init(&j->used);
