@@ -317,6 +317,35 @@ static void drop_ahead(struct rs *s)
 	s->ahead.on = 0;
 }
 
+/* Applies DID chunk reads of batch B (from POS, backward with b->rev;
+ * LOW: the lowest byte in b->buf): stores good ones, marks failed ones
+ * non-trimmed.  *APPLIED: how many (fewer when O_DIRECT went off). */
+static int apply_chunks(struct rs *s, const struct lb_rs_batch *b, int did,
+			uint64_t pos, uint64_t low, int *applied)
+{
+	int i, e, r = RS_OK;
+
+	for (i = 0; i < did && r >= 0; i++) {
+		uint64_t p = b->rev ? pos - (uint64_t)(i + 1) * RS_CHUNK
+				    : pos + (uint64_t)i * RS_CHUNK;
+		if (b->res[i] == -EINVAL && s->direct) {
+			direct_off(s);  /* this chunk and on: read again */
+			break;
+		}
+		if ((r = judge(s, b->res[i], RS_CHUNK, p)) < 0)
+			break;
+		s->last_slow = r == RS_OK && b->slow[i];
+		s->st->slow_reads += (uint64_t)s->last_slow;
+		e = r == RS_OK ? store_at(s, (const uint8_t *)b->buf + (p - low),
+					  p, RS_CHUNK)
+			       : lb_rs_mark(s, p, RS_CHUNK, LB_RM_NONTRIM);
+		if (e)
+			r = e;
+	}
+	*applied = i;
+	return r;
+}
+
 int lb_rs_read_chunks(struct rs *s, uint64_t pos, int n, int rev, int slow,
 		      int *done, uint64_t lim)
 {
@@ -356,24 +385,7 @@ int lb_rs_read_chunks(struct rs *s, uint64_t pos, int n, int rev, int slow,
 	did = lb_rs_reader_wait(s->reader, t, &b, s->read_timeout_ms);
 	if (did < 0)
 		return did == -ETIMEDOUT ? judge(s, did, RS_CHUNK, at) : did;
-	for (i = 0; i < did && r >= 0; i++) {
-		uint64_t p = rev ? pos - (uint64_t)(i + 1) * RS_CHUNK
-				 : pos + (uint64_t)i * RS_CHUNK;
-		int e;
-		if (res[i] == -EINVAL && s->direct) {
-			direct_off(s);  /* this chunk and on: read again */
-			break;
-		}
-		if ((r = judge(s, res[i], RS_CHUNK, p)) < 0)
-			break;
-		s->last_slow = r == RS_OK && sl[i];
-		s->st->slow_reads += (uint64_t)s->last_slow;
-		e = r == RS_OK ? store_at(s, (const uint8_t *)b.buf + (p - low),
-					  p, RS_CHUNK)
-			       : lb_rs_mark(s, p, RS_CHUNK, LB_RM_NONTRIM);
-		if (e)
-			r = e;
-	}
+	r = apply_chunks(s, &b, did, pos, low, &i);
 	*done = r < 0 ? 0 : i;
 	if (r != RS_OK || s->last_slow || i < n)
 		drop_ahead(s);  /* trouble: it is not read */
@@ -469,66 +481,91 @@ static int fits(struct rs *s, const struct lb_rs_job *j)
 	       n <= (j->trim ? RS_JOB : RS_PIECES);
 }
 
+/* The reader's queue of lb_rs_read_jobs: N jobs from HEAD on. */
+struct rs_queue {
+	struct rs_inflight q[RS_QUEUE];
+	int head, n;
+};
+
+/* Waits for the oldest job and applies it. */
+static int pop(struct rs *s, struct rs_queue *k)
+{
+	int r = finish_one(s, &k->q[k->head]);
+
+	k->head = (k->head + 1) % RS_QUEUE;
+	k->n--;
+	return r;
+}
+
+/* Gives job J to the reader, behind the others. */
+static int push(struct rs *s, struct rs_queue *k, const struct lb_rs_job *j)
+{
+	int slot = (k->head + k->n) % RS_QUEUE;
+	struct rs_inflight *x = &k->q[slot];
+
+	if (s->ctx->cancel)
+		return -ECANCELED;
+	x->j = *j;
+	x->b = (struct lb_rs_batch){
+		.buf = s->buf + (size_t)slot * RS_BATCH,
+		.pos = j->trim || !j->rev ? j->lo : j->hi - s->sec,
+		.len = s->sec, .pieces = (int)((j->hi - j->lo) / s->sec),
+		.rev = j->rev, .trim = j->trim, .res = x->res,
+		.cancel = &s->ctx->cancel,
+	};
+	if ((x->ticket = lb_rs_reader_submit(s->reader, &x->b)) < 0)
+		return x->ticket;
+	k->n++;
+	return 0;
+}
+
+/* Fills the queue from NEXT; a job the reader cannot take whole is done
+ * the slow way once the queue is empty.  *MORE: NEXT may give more. */
+static int fill(struct rs *s, struct rs_queue *k, int *more,
+		int (*next)(struct rs *, void *, struct lb_rs_job *), void *it)
+{
+	struct lb_rs_job j;
+	int r = 0;
+
+	while (!r && *more && k->n < RS_QUEUE) {
+		if ((r = next(s, it, &j)) <= 0) {
+			*more = 0;
+			break;
+		}
+		r = 0;
+		if (fits(s, &j)) {
+			r = push(s, k, &j);
+			continue;
+		}
+		while (!r && k->n)
+			r = pop(s, k);
+		if (!r && (r = j.slow(s, j.lo, j.hi, j.trim ? 0 : 1)) > 0)
+			r = 0;
+	}
+	return r;
+}
+
 int lb_rs_read_jobs(struct rs *s, int (*next)(struct rs *, void *,
 					      struct lb_rs_job *), void *it)
 {
-	struct rs_inflight q[RS_QUEUE];
-	int head = 0, n = 0, more = 1, r = 0;
+	struct rs_queue k = { .head = 0, .n = 0 };
+	int more = 1, r = 0, e;
 
-	while (!r && (more || n)) {
-		struct lb_rs_job j;
-		while (!r && more && n < RS_QUEUE) {
-			if ((more = next(s, it, &j)) <= 0) {
-				r = more;
-				more = 0;
-				break;
-			}
-			if (!fits(s, &j)) {     /* the queue first, then this */
-				while (!r && n) {
-					r = finish_one(s, &q[head]);
-					head = (head + 1) % RS_QUEUE;
-					n--;
-				}
-				if (!r && (r = j.slow(s, j.lo, j.hi, j.trim ? 0 : 1)) > 0)
-					r = 0;
-				continue;
-			}
-			struct rs_inflight *x = &q[(head + n) % RS_QUEUE];
-			uint64_t pieces = (j.hi - j.lo) / s->sec;
-			x->j = j;
-			x->b = (struct lb_rs_batch){
-				.buf = s->buf + (size_t)((head + n) % RS_QUEUE) * RS_BATCH,
-				.pos = j.trim || !j.rev ? j.lo : j.hi - s->sec,
-				.len = s->sec, .pieces = (int)pieces, .rev = j.rev,
-				.trim = j.trim, .res = x->res,
-				.cancel = &s->ctx->cancel,
-			};
-			if (s->ctx->cancel) {
-				r = -ECANCELED;
-				break;
-			}
-			if ((x->ticket = lb_rs_reader_submit(s->reader, &x->b)) < 0) {
-				r = x->ticket;
-				break;
-			}
-			n++;
-		}
-		if (n && (r == 0 || r == -ECANCELED)) {
-			int e = finish_one(s, &q[head]);
-			head = (head + 1) % RS_QUEUE;
-			n--;
+	while (!r && (more || k.n)) {
+		r = fill(s, &k, &more, next, it);
+		if (k.n && (r == 0 || r == -ECANCELED)) {
+			e = pop(s, &k);         /* the reader reads the next */
 			r = r ? r : e;
-		} else if (r) {
-			break;
 		}
 	}
 	/* after an error or a cancel, what is still queued is waited for
-	 * and dropped (not applied): it is read again on --resume */
-	while (n && r != -ENODEV && r != -ETIMEDOUT) {
-		lb_rs_reader_wait(s->reader, q[head].ticket, &q[head].b,
+	 * and dropped (not applied): it is read again on --resume; a
+	 * reader stuck in a read (-ENODEV) is not waited for */
+	while (k.n && r != -ENODEV) {
+		lb_rs_reader_wait(s->reader, k.q[k.head].ticket, &k.q[k.head].b,
 				  s->read_timeout_ms);
-		head = (head + 1) % RS_QUEUE;
-		n--;
+		k.head = (k.head + 1) % RS_QUEUE;
+		k.n--;
 	}
 	return r;
 }
