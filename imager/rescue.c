@@ -114,8 +114,13 @@ static int copy_range(struct rs *s, uint64_t lo, uint64_t hi, int rev,
 	return 0;
 }
 
-/* Data first: the first chunk (the partition table) as a copy read,
- * then, when it read, the used blocks of the filesystems. */
+static int trim_block(struct rs *s, uint64_t a, uint64_t z);
+
+/* Data first: the first chunk (the partition table) as a copy read, and
+ * when it fails, its trim (the reads the trim step would make later), so
+ * that the planning, which reads through the page cache, is only tried
+ * when the first page (the MBR, or a GPT's protective MBR and header) is
+ * known to read; then the used blocks of the filesystems. */
 static int step_data_first(struct rs *s)
 {
 	uint64_t first = min64(RS_CHUNK, s->map.size);
@@ -126,7 +131,11 @@ static int step_data_first(struct rs *s)
 	if (lb_rmap_status(&s->map, 0) == LB_RM_NONTRIED &&
 	    (r = copy_range(s, 0, first, 0, SKIP_ERR | SKIP_SLOW)))
 		return r;
-	lb_rs_plan_used(s, first);
+	if (lb_rmap_status(&s->map, 0) == LB_RM_NONTRIM &&
+	    s->map.v[lb_rmap_find(&s->map, 0)].size <= first &&
+	    (r = trim_block(s, 0, s->map.v[lb_rmap_find(&s->map, 0)].size)))
+		return r;
+	lb_rs_plan_used(s, min64(4096, s->map.size));
 
 	for (size_t i = 0; s->have_used && i < s->used.n && !r; i++) {
 		uint64_t lo = down(s->used.v[i].off, s->sec);

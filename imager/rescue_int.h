@@ -239,9 +239,9 @@ int lb_rs_open_source(struct rs *s);
 /* Data first: plans the used blocks into s->used (s->have_used), when
  * the map calls the first FIRST bytes finished; else, and when there is
  * no plan, logs why.  The planning reads go through the page cache on a
- * handle of their own (rescue_plan.c): reading the first chunk as a
- * rescue read first keeps a damaged start of the disk from costing a
- * read more of a bad area than the copy itself. */
+ * handle of their own (rescue_plan.c): reading (and trimming) the first
+ * chunk as rescue reads first keeps a damaged first page from costing
+ * reads of a bad area more than the copy itself (rescue.c). */
 void lb_rs_plan_used(struct rs *s, uint64_t first);
 
 /* Reads [POS, POS+LEN) of the source into s->buf (LEN <= RS_CHUNK).

@@ -57,8 +57,8 @@ void lb_rs_plan_used(struct rs *s, uint64_t first)
 
 	if (b->st != LB_RM_FINISHED || b->size < first) {
 		rs_log(s, "rescue: no used-block map (the first %" PRIu64 " bytes "
-		       "of %s, where the partition table lies, did not read); "
-		       "rescuing in disk order", first, s->src->path);
+		       "of %s, where the partition table starts, did not "
+		       "read); rescuing in disk order", first, s->src->path);
 		return;
 	}
 	s->have_used = lb_rs_plan(s, why, sizeof why);
