@@ -225,7 +225,8 @@ static void check_extents(struct lb_pt *pt)
 
 	for (size_t i = 0; i < pt->nparts; i++) {
 		const struct lb_pt_part *p = &pt->parts[i];
-		if (p->start_lba + p->size_lba > lbas) {
+		/* Compared without adding: an EndingLBA of 2^64-1 must not wrap. */
+		if (p->start_lba > lbas || p->size_lba > lbas - p->start_lba) {
 			pt->flags |= LB_PTF_BEYOND_END;
 			pt->raw = 1;
 			lb_pt_note(pt, "partition %u (LBA %llu-%llu) extends beyond the device end (LBA %llu) by %llu sectors",
