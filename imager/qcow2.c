@@ -80,6 +80,8 @@ static int read_v3_fields(const uint8_t *b, size_t len, struct qcow2_header *h,
 	return 0;
 }
 
+/* Features we cannot read are -ENOEXEC ("not an image we can read",
+ * exit 6), like a damaged header: the image is unusable either way. */
 static int check_features(const struct qcow2_header *h, char *msg, size_t msgsz)
 {
 	uint64_t known = QCOW2_INCOMPAT_DIRTY | QCOW2_INCOMPAT_COMPRESS;
@@ -88,7 +90,7 @@ static int check_features(const struct qcow2_header *h, char *msg, size_t msgsz)
 		FAIL(-EBADMSG, "qcow2 header: the corrupt bit is set "
 		     "(incompatible_features at byte 72)");
 	if (h->incompatible & ~known)
-		FAIL(-ENOTSUP, "qcow2 header: unsupported incompatible features "
+		FAIL(-ENOEXEC, "qcow2 header: unsupported incompatible features "
 		     "0x%" PRIx64 " at byte 72 (external data file, extended L2 "
 		     "or unknown)", h->incompatible & ~known);
 	if (!!(h->incompatible & QCOW2_INCOMPAT_COMPRESS) !=
@@ -97,13 +99,13 @@ static int check_features(const struct qcow2_header *h, char *msg, size_t msgsz)
 		     "disagrees with incompatible feature bit 3",
 		     h->compression_type);
 	if (h->compression_type > QCOW2_COMPRESS_ZSTD)
-		FAIL(-ENOTSUP, "qcow2 header: unknown compression_type %u at "
+		FAIL(-ENOEXEC, "qcow2 header: unknown compression_type %u at "
 		     "byte 104", h->compression_type);
 	if (h->crypt_method)
-		FAIL(-ENOTSUP, "qcow2 header: encrypted images (crypt_method "
+		FAIL(-ENOEXEC, "qcow2 header: encrypted images (crypt_method "
 		     "%" PRIu32 " at byte 32) are not supported", h->crypt_method);
 	if (h->backing_file_offset)
-		FAIL(-ENOTSUP, "qcow2 header: images with a backing file (byte 8) "
+		FAIL(-ENOEXEC, "qcow2 header: images with a backing file (byte 8) "
 		     "are not supported");
 	return 0;
 }
