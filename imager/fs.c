@@ -86,8 +86,17 @@ int lb_fs_probe_session(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
 	blkid_probe_enable_partitions(pr, 0);
 	if (session)
 		blkid_probe_set_hint(pr, "session_offset", session);
+	errno = 0;
 	r = blkid_do_safeprobe(pr);
-	if (r == 0) {
+	if ((r < 0 && r != -2) || (r == 1 && errno == EIO)) {
+		/* a read failed, not "nothing found": libblkid 2.38 returns
+		 * -errno (-EIO), older ones -1 with errno set */
+		int e = r < -2 ? -r : errno;
+		r = 1;
+		lb_fs_raw(info, "libblkid failed reading bytes %llu-%llu to identify it (%s): imaged raw",
+			  (unsigned long long)off, (unsigned long long)(off + len - 1),
+			  e ? strerror(e) : "read error");
+	} else if (r == 0) {
 		value(pr, "TYPE", info->type, sizeof(info->type));
 		value(pr, "VERSION", info->version, sizeof(info->version));
 		value(pr, "LABEL", info->label, sizeof(info->label));

@@ -14,9 +14,12 @@
  * one (pt_gpt.c); an MBR disk never needs the last sector.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "pt.h"
 #include "pt_disk.h"
 
@@ -56,29 +59,80 @@ int lb_pt_media_error(int r)
 	       r == -EBADMSG || r == -ETIMEDOUT;
 }
 
+/* On a block device, a second descriptor on DEV with O_DIRECT, so that a
+ * 512-byte read is not failed by a bad neighbour in its 4 KiB page-cache
+ * page; -1 elsewhere or when the kernel refuses. */
+static int direct_fd(const struct lb_dev *dev, uint8_t **al)
+{
+	char p[64];
+	int fd;
+
+	*al = NULL;
+	if (!dev->is_block || dev->fd < 0 || dev->base % 4096)
+		return -1;
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", dev->fd);
+	if ((fd = open(p, O_RDONLY | O_DIRECT | O_CLOEXEC)) < 0)
+		return -1;
+	if (posix_memalign((void **)al, 4096, 4096)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* N <= 512 bytes at OFF (a multiple of 512): through DFD (O_DIRECT, the
+ * logical sector holding them) when there is one, else as usual. */
+static int read_piece(struct lb_ctx *ctx, struct lb_dev *dev, int dfd,
+		      uint8_t *al, void *buf, size_t n, uint64_t off)
+{
+	uint32_t ls = dev->logical_sector;
+	uint64_t at = dev->base + off, a;
+	ssize_t got;
+
+	if (dfd < 0 || ls < 512 || ls > 4096 || (ls & (ls - 1)))
+		return lb_pt_pread(ctx, dev, buf, n, off);
+	a = at / ls * ls;
+	if (a + ls > dev->base + dev->size)
+		return lb_pt_pread(ctx, dev, buf, n, off);
+	got = pread(dfd, al, ls, (off_t)a);
+	if (got != (ssize_t)ls)
+		return got < 0 ? -errno : -EIO;
+	memcpy(buf, al + (at - a), n);
+	return 0;
+}
+
 int lb_pt_read_sectors(struct lb_ctx *ctx, struct lb_dev *dev, void *buf,
 		       size_t len, uint64_t off, uint64_t *bad)
 {
-	int r = lb_pt_pread(ctx, dev, buf, len, off);
+	int r = lb_pt_pread(ctx, dev, buf, len, off), dfd, e = 0;
+	uint8_t *al;
 
 	if (r == 0 || !lb_pt_media_error(r))
 		return r;
 	ctx->msg[0] = 0;
 	memset(buf, 0, len);
+	dfd = direct_fd(dev, &al);
+	r = 0;          /* every piece read (O_DIRECT past a bad neighbour) */
 	for (size_t done = 0; done < len; done += 512) {
 		size_t n = len - done < 512 ? len - done : 512;
-		int e = lb_pt_pread(ctx, dev, (uint8_t *)buf + done, n, off + done);
+		e = read_piece(ctx, dev, dfd, al, (uint8_t *)buf + done, n,
+			       off + done);
 		if (e == 0)
 			continue;
-		if (!lb_pt_media_error(e))
-			return e;
-		ctx->msg[0] = 0;
-		memset((uint8_t *)buf + done, 0, len - done);
-		*bad = off + done;
-		return 1;
+		if (lb_pt_media_error(e)) {
+			ctx->msg[0] = 0;
+			memset((uint8_t *)buf + done, 0, len - done);
+			*bad = off + done;
+			r = 1;
+		} else {
+			r = e;
+		}
+		break;
 	}
-	*bad = off;     /* the whole read failed, every piece read: say where */
-	return 1;
+	if (dfd >= 0)
+		close(dfd);
+	free(al);
+	return r;
 }
 
 const char *lb_pt_kind_name(enum lb_pt_kind k)
@@ -309,6 +363,7 @@ int lb_pt_read_choice(struct lb_ctx *ctx, struct lb_dev *dev,
 		      enum lb_table_choice choice, struct lb_pt *pt)
 {
 	uint8_t s0[512];
+	uint64_t bad;
 	int r;
 
 	memset(pt, 0, sizeof(*pt));
@@ -320,14 +375,12 @@ int lb_pt_read_choice(struct lb_ctx *ctx, struct lb_dev *dev,
 		pt->sector = 512;
 	if (dev->size < 512)
 		return 0;
-	if ((r = lb_pt_pread(ctx, dev, s0, sizeof(s0), 0))) {
-		if (!lb_pt_media_error(r))
-			return r;
-		ctx->msg[0] = 0;
+	if ((r = lb_pt_read_sectors(ctx, dev, s0, sizeof(s0), 0, &bad)) < 0)
+		return r;
+	if (r) {
 		pt->raw = 1;
 		pt->chosen = LB_TABLE_AUTO;
-		lb_pt_note(pt, "sector 0 unreadable (I/O error at LBA 0, %s): no partition table can be read, so the whole disk is imaged raw",
-			   strerror(-r));
+		lb_pt_note(pt, "sector 0 unreadable (I/O error at LBA 0): no partition table can be read, so the whole disk is imaged raw");
 		return 0;
 	}
 	if ((r = try_gpt(ctx, dev, pt)) < 0)

@@ -130,7 +130,10 @@ int lb_pt_media_error(int r);
 /* Reads LEN bytes at byte OFF; when that fails with a media error, reads
  * them again 512 bytes at a time up to the first unreadable piece, whose
  * byte offset goes to *BAD (the rest of BUF is zeroed) and returns 1, with
- * ctx->msg cleared.  0 when all read; other errors negative (ctx->msg). */
+ * ctx->msg cleared.  On a block device those sector reads use O_DIRECT
+ * (a page-cache read fails with its whole 4 KiB page), so *BAD is the
+ * sector that failed, not a neighbour.  0 when all read; other errors
+ * negative (ctx->msg). */
 int lb_pt_read_sectors(struct lb_ctx *ctx, struct lb_dev *dev, void *buf,
 		       size_t len, uint64_t off, uint64_t *bad);
 /* Reads exactly LEN bytes at OFF; -EIO with ctx->msg on a short read. */

@@ -55,15 +55,16 @@ static int walk_ebrs(struct lb_ctx *ctx, struct lb_dev *dev, struct lb_pt *pt,
 				   (unsigned long long)cur);
 			return 0;
 		}
-		int r = lb_pt_pread(ctx, dev, s, sizeof(s), cur * pt->sector);
-		if (r && lb_pt_media_error(r)) {
-			ctx->msg[0] = 0;
+		uint64_t bad;
+		int r = lb_pt_read_sectors(ctx, dev, s, sizeof(s), cur * pt->sector,
+					   &bad);
+		if (r == 1) {
 			pt->flags |= LB_PTF_EBR_BAD;
 			lb_pt_note(pt, "EBR at LBA %llu unreadable (I/O error): the logical partitions from there on are not known, so their sectors are imaged raw",
 				   (unsigned long long)cur);
 			return 0;
 		}
-		if (r)
+		if (r < 0)
 			return r;
 		if (s[MBR_SIG] != 0x55 || s[MBR_SIG + 1] != 0xaa) {
 			pt->flags |= LB_PTF_EBR_BAD;
