@@ -11,19 +11,22 @@
  * 5 image not writable, 8 cancelled, 2 usage...).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "rescue.h"
 
 enum { O_RESUME = 300, O_EXPORT, O_IMPORT, O_RETRIES, O_REVERSE, O_SLOW,
        O_NODATA, O_COMPRESS, O_HELP, O_PART, O_OFFSET, O_LENGTH, O_KEEPTO,
-       O_CKPT, O_RTO, O_TABLE };
+       O_CKPT, O_RTO, O_TABLE, O_FORCE };
 
 static const struct option opts[] = {
 	{ "resume", no_argument, 0, O_RESUME },
@@ -41,6 +44,7 @@ static const struct option opts[] = {
 	{ "offset", required_argument, 0, O_OFFSET },
 	{ "length", required_argument, 0, O_LENGTH },
 	{ "table", required_argument, 0, O_TABLE },
+	{ "force", no_argument, 0, O_FORCE },
 	{ "help", no_argument, 0, O_HELP },
 	{ 0, 0, 0, 0 },
 };
@@ -49,6 +53,7 @@ struct rargs {
 	struct lb_rescue_opts o;
 	const char *export_map, *off, *len;
 	long part;
+	int force;              /* --export-map may replace an existing file */
 };
 
 static int take(struct rargs *a, int c, const char *arg)
@@ -58,6 +63,7 @@ static int take(struct rargs *a, int c, const char *arg)
 	switch (c) {
 	case O_RESUME: a->o.resume = 1; return 0;
 	case O_EXPORT: a->export_map = arg; return 0;
+	case O_FORCE: a->force = 1; return 0;
 	case O_IMPORT: a->o.import_map = arg; return 0;
 	case O_REVERSE: a->o.reverse = 1; return 0;
 	case O_NODATA: a->o.no_data_first = 1; return 0;
@@ -220,6 +226,124 @@ static void report(const struct lb_rescue_stats *st, const char *image)
 	       st->direct ? "direct (O_DIRECT)" : "through the page cache");
 }
 
+/* Whether PATH names the same file as ST. */
+static int same_file(const char *path, const struct stat *st)
+{
+	struct stat s2;
+
+	return stat(path, &s2) == 0 && s2.st_dev == st->st_dev &&
+	       s2.st_ino == st->st_ino;
+}
+
+/* PATH with its folder resolved (realpath), the file itself need not
+ * exist: "x/../img" and "./img" name the same file.  "" on failure. */
+static void canon(const char *path, char *out, size_t n)
+{
+	char dir[4200], real[PATH_MAX], *slash;
+	const char *base = path;
+
+	snprintf(dir, sizeof dir, "%s", path);
+	if ((slash = strrchr(dir, '/'))) {
+		base = path + (slash - dir) + 1;
+		slash[slash == dir] = 0;        /* "/x" -> "/" */
+	} else
+		snprintf(dir, sizeof dir, ".");
+	if (!realpath(dir, real))
+		snprintf(out, n, "%s", "");
+	else
+		snprintf(out, n, "%s/%s", real, base);
+}
+
+static int export_refuse(const char *file, const char *why)
+{
+	fprintf(stderr, "lifeboat: rescue FAILED: refusing to write %s: %s\n",
+		file, why);
+	return LB_EXIT_REFUSED;
+}
+
+/* The checks any output gets, run before the rescue starts (F12): the map
+ * FILE is never a device node or other non-regular file, never the source
+ * (same file, or a loop device / backing file over its bytes), never the
+ * image, IMAGE.part or the work map, never a file backing a loop device
+ * in use; an existing regular file is replaced only with --force (as
+ * backup treats an existing image: exit 1).  0 or an exit code. */
+static int export_check(const struct rargs *a)
+{
+	const char *file = a->export_map, *image = a->o.image;
+	struct lb_span src = { .path = a->o.source.path }, out = { .path = file };
+	char name[4200];
+	struct lb_ctx ctx = { 0 };
+	struct stat st;
+	char cf[4200], cn[4200], why[4400];
+	int r;
+
+	canon(file, cf, sizeof cf);
+	for (int i = 0; i < 3; i++) {   /* by name: IMAGE may not exist yet */
+		snprintf(name, sizeof name, "%s%s", image,
+			 i == 0 ? "" : i == 1 ? ".part" : ".rescue-map");
+		canon(name, cn, sizeof cn);
+		if (cf[0] && !strcmp(cf, cn)) {
+			snprintf(why, sizeof why, "it is %s, written by this "
+				 "rescue; choose another name for the map", name);
+			return export_refuse(file, why);
+		}
+	}
+	if (stat(file, &st) < 0)
+		return 0;               /* a new file */
+	if (!S_ISREG(st.st_mode))
+		return export_refuse(file, "it exists and is not a regular file "
+				     "(a device node, directory or pipe); the "
+				     "map is written as a new regular file");
+	if ((r = lb_check_overlap(&ctx, &src, &out)) < 0 ||
+	    (r = lb_check_target(&ctx, file, 0, a->o.source.path)) < 0)
+		return cli_fail("rescue", &ctx, r);
+	for (int i = 0; i < 3; i++) {
+		snprintf(name, sizeof name, "%s%s", image,
+			 i == 0 ? "" : i == 1 ? ".part" : ".rescue-map");
+		if (same_file(name, &st)) {
+			snprintf(why, sizeof why, "it is %s, written by this "
+				 "rescue; choose another name for the map", name);
+			return export_refuse(file, why);
+		}
+	}
+	if (!a->force) {
+		fprintf(stderr, "lifeboat: rescue FAILED: %s already exists "
+			"(give --force to replace it)\n", file);
+		return LB_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+/* Writes M to FILE through a new temporary file next to it (created with
+ * O_EXCL, so it never opens a device or someone's file), fsync, rename. */
+static int save_map(const struct lb_rmap *m, const char *file)
+{
+	char tmp[4200];
+	FILE *f;
+	int fd, r;
+
+	if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", file) >= (int)sizeof tmp)
+		return -ENAMETOOLONG;
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+		return -errno;
+	if (fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))) {
+		r = -errno;
+		close(fd);
+		unlink(tmp);
+		return r;
+	}
+	r = lb_rmap_write(m, f, "Exported by lifeboat rescue");
+	if (fflush(f) || fsync(fileno(f)))
+		r = r ? r : -errno;
+	if (fclose(f) && !r)
+		r = -errno;
+	if (!r && rename(tmp, file) < 0)
+		r = -errno;
+	if (r)
+		unlink(tmp);
+	return r;
+}
+
 static int export_map(const char *file, const char *image)
 {
 	struct lb_ctx ctx = { 0 };
@@ -234,12 +358,12 @@ static int export_map(const char *file, const char *image)
 			ctx.msg);
 		return LB_EXIT_FAILURE;
 	}
-	r = lb_rmap_save(&m, file, "Exported by lifeboat rescue");
+	r = save_map(&m, file);
 	lb_rmap_free(&m);
 	if (r)
 		fprintf(stderr, "lifeboat: rescue: cannot write %s: %s\n", file,
 			strerror(-r));
-	return r ? LB_EXIT_FAILURE : 0;
+	return r ? LB_EXIT_TARGET_IO : 0;
 }
 
 static int has_rescue(const char *image)
@@ -261,6 +385,8 @@ int cli_rescue(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	if ((r = parse(&a, argc, argv)))
 		return r < 0 ? 0 : r;
+	if (a.export_map && (code = export_check(&a)))
+		return code;
 	if (a.export_map && !a.o.resume && !a.o.import_map &&
 	    has_rescue(a.o.image)) {
 		/* only export the map of a finished or interrupted rescue */
@@ -272,8 +398,8 @@ int cli_rescue(int argc, char **argv)
 	cli_ctx_init(&ctx);
 	a.o.stats = &st;
 	r = lb_rescue(&ctx, &a.o);
-	if (r && r != -ECANCELED && r != -ENODEV)
-		return cli_fail("rescue", &ctx, r);
+	if (r && r != -ECANCELED && r != -ENODEV)      /* as backup: 4 */
+		return cli_fail_as("rescue", &ctx, r, LB_EXIT_SOURCE_IO);
 	report(&st, a.o.image);
 	code = r ? cli_fail("rescue", &ctx, r) : 0;
 	if (r)

@@ -26,6 +26,7 @@
 #include "lifeboat.h"
 #include "devices_sys.h"
 #include "image_io.h"
+#include "safety_loop.h"
 
 #define FAULT_PREFIX "fault:"
 #define MAX_LOOP_DEPTH 8
@@ -131,11 +132,57 @@ static int too_small(struct lb_ctx *ctx, const char *path, uint64_t have,
 	return refuse(ctx, path, why);
 }
 
+/* Whether one of the loop devices PEERS (NP of them) is in use: mounted,
+ * swap, held or opened exclusively.  Fills WHY naming it (F7). */
+static int peers_busy(char (*peers)[64], int np, const char *what,
+		      char *why, size_t n)
+{
+	struct lb_diskset *set = malloc(sizeof *set);
+	char use[400], dev[80];
+	int hit = 0;
+
+	for (int i = 0; set && i < np && !hit; i++) {
+		snprintf(dev, sizeof dev, "/dev/%.63s", peers[i]);
+		if (lb_sys_diskset(peers[i], set) == 0 &&
+		    in_use(set, use, sizeof use)) {
+			snprintf(why, n, "%.260s %.30s, and %.300s", what, dev,
+				 use);
+			hit = 1;
+		} else if (excl_busy(dev)) {
+			snprintf(why, n, "%.260s %.30s, which another program holds "
+				 "open exclusively", what, dev);
+			hit = 1;
+		}
+	}
+	free(set);
+	return hit;
+}
+
+/* Whether the loop device DISK shares bytes of its backing file with
+ * another loop device that is in use (a filesystem mounted through
+ * /dev/loop4 is written through /dev/loop3 just the same).  Fills WHY. */
+static int loop_peer_busy(const char *disk, char *why, size_t n)
+{
+	char peers[LB_LOOP_PEERS_MAX][64], what[PATH_MAX + 120];
+	char backing[PATH_MAX];
+	struct stat fst;
+	uint64_t lo, hi;
+	int np;
+
+	if (lb_loop_file_range(disk, &fst, &lo, &hi) < 0 ||
+	    lb_sys_loop_backing(disk, backing, sizeof backing) < 0)
+		return 0;
+	np = lb_loop_peers(&fst, lo, hi, disk, peers, LB_LOOP_PEERS_MAX);
+	snprintf(what, sizeof what, "it covers the same bytes of %.200s as "
+		 "loop device", backing);
+	return peers_busy(peers, np, what, why, n);
+}
+
 static int check_block(struct lb_ctx *ctx, const char *path,
 		       const struct stat *st, uint64_t need, const char *image)
 {
 	struct lb_diskset *set;
-	char name[64], disk[64], why[400], via[300] = "";
+	char name[64], disk[64], why[700], via[300] = "";
 	int r = 0;
 
 	if (lb_sys_name(st->st_rdev, name) < 0 || lb_sys_disk_of(name, disk) < 0)
@@ -159,7 +206,8 @@ static int check_block(struct lb_ctx *ctx, const char *path,
 		r = refuse(ctx, path, why);
 	} else if (lb_sys_is_medium(disk))
 		r = refuse(ctx, path, "it holds the running Lifeboat medium");
-	else if (in_use(set, why, sizeof why))
+	else if (in_use(set, why, sizeof why) ||
+		 loop_peer_busy(disk, why, sizeof why))
 		r = refuse(ctx, path, why);
 	else if (excl_busy(path))
 		r = refuse(ctx, path, "it is in use: another program holds it "
@@ -247,31 +295,76 @@ int lb_check_target(struct lb_ctx *ctx, const char *path, uint64_t need,
 	return check_file(ctx, path, &st, image);
 }
 
-int lb_check_source(struct lb_ctx *ctx, const char *path, int force)
+/* Whether a loop device over bytes [LO, HI) of file FST (but SELF) has a
+ * filesystem mounted read-write: MP[N] and its name into PEER[64]. */
+static int peer_mounted_rw(const struct stat *fst, uint64_t lo, uint64_t hi,
+			   const char *self, char *mp, size_t n, char *peer)
 {
-	struct lb_diskset *set;
-	char name[64], disk[64], mp[PATH_MAX];
-	struct stat st;
+	char peers[LB_LOOP_PEERS_MAX][64];
+	struct lb_diskset *set = malloc(sizeof *set);
+	int np = lb_loop_peers(fst, lo, hi, self, peers, LB_LOOP_PEERS_MAX);
 	int rw = 0, hit = 0;
 
+	for (int i = 0; set && i < np && !hit; i++) {
+		if (lb_sys_diskset(peers[i], set) < 0)
+			continue;
+		for (size_t j = 0; j < set->n && !hit; j++)
+			hit = lb_sys_mounted(set->d[j].dev, mp, n, &rw) && rw;
+		if (hit)
+			lb_sys_copy(peer, 64, peers[i]);
+	}
+	free(set);
+	return hit;
+}
+
+/* A source with a filesystem mounted read-write on it, on a partition of
+ * it, or through another loop device over the same bytes of the same file
+ * (a regular-file source backing it, or a loop device sharing its backing
+ * file: F7).  Fills MP[N] and VIA[N2]; 1 on a hit. */
+static int source_mounted_rw(const char *path, char *mp, size_t n,
+			     char *via, size_t n2)
+{
+	struct lb_diskset *set;
+	char name[64], disk[64], peer[64] = "";
+	struct stat st, fst;
+	uint64_t lo, hi;
+	int rw = 0, hit = 0;
+
+	if (stat(path, &st) < 0)
+		return 0;
+	if (S_ISREG(st.st_mode))
+		hit = peer_mounted_rw(&st, 0, UINT64_MAX, NULL, mp, n, peer);
+	else if (!S_ISBLK(st.st_mode) || lb_sys_name(st.st_rdev, name) < 0 ||
+		 lb_sys_disk_of(name, disk) < 0)
+		return 0;
+	else if ((set = malloc(sizeof *set))) {
+		if (lb_sys_diskset(strcmp(name, disk) ? name : disk, set) == 0)
+			for (size_t i = 0; i < set->n && !hit; i++)
+				hit = lb_sys_mounted(set->d[i].dev, mp, n, &rw)
+				      && rw;
+		free(set);
+		if (!hit && lb_loop_file_range(disk, &fst, &lo, &hi) == 0)
+			hit = peer_mounted_rw(&fst, lo, hi, disk, mp, n, peer);
+	}
+	if (hit && peer[0])
+		snprintf(via, n2, " (through loop device /dev/%s over the same "
+			 "bytes)", peer);
+	return hit;
+}
+
+int lb_check_source(struct lb_ctx *ctx, const char *path, int force)
+{
+	char mp[PATH_MAX], via[160] = "";
+	int hit;
+
 	path = strip_fault(path);
-	if (stat(path, &st) < 0 || !S_ISBLK(st.st_mode))
-		return 0;
-	if (lb_sys_name(st.st_rdev, name) < 0 || lb_sys_disk_of(name, disk) < 0)
-		return 0;
-	if (!(set = malloc(sizeof *set)))
-		return -ENOMEM;
-	if (lb_sys_diskset(strcmp(name, disk) ? name : disk, set) == 0)
-		for (size_t i = 0; i < set->n && !hit; i++)
-			hit = lb_sys_mounted(set->d[i].dev, mp, sizeof mp, &rw)
-			      && rw;
+	hit = source_mounted_rw(path, mp, sizeof mp, via, sizeof via);
 	if (hit)
 		snprintf(ctx->msg, sizeof ctx->msg, "%s: a filesystem on it is "
-			 "mounted read-write at %.150s, so the copy may be "
-			 "inconsistent%s", path, mp, force ? " (going on: "
+			 "mounted read-write at %.150s%s, so the copy may be "
+			 "inconsistent%s", path, mp, via, force ? " (going on: "
 			 "--force)" : "; unmount it, remount it read-only, or "
 			 "use --force");
-	free(set);
 	return hit ? (force ? 1 : -LB_EREFUSED) : 0;
 }
 
