@@ -244,6 +244,15 @@ int lb_rs_open_source(struct rs *s);
  * reads of a bad area more than the copy itself (rescue.c). */
 void lb_rs_plan_used(struct rs *s, uint64_t first);
 
+/* rescue_same.c (--resume, F6): refuses (-LB_EREFUSED) when the source is
+ * not the one IMAGE (a rescue image or IMAGE.part) holds, by the model and
+ * serial recorded and by areas MAP calls finished read again and compared
+ * with the image's bytes.  source_identity: the source's model and serial
+ * (a loop device: its backing file as the model) into M. */
+int lb_rs_same_source(struct rs *s, const char *image,
+		      const struct lb_rmap *map);
+void lb_rs_source_identity(struct rs *s, struct lb_meta *m);
+
 /* Reads [POS, POS+LEN) of the source into s->buf (LEN <= RS_CHUNK).
  * Returns RS_OK, RS_BAD (a media error: the range holds a bad sector), or
  * a negative errno for a source that is gone (-ENODEV) or cancelled. */

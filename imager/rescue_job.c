@@ -62,7 +62,9 @@ static int map_of(struct rs *s, const char *path)
 		return refuse(s, -LB_EREFUSED, "%s holds the rescue of a "
 			      "source of another size", path);
 	}
-	return 0;
+	if ((r = lb_rs_same_source(s, path, &s->map)))
+		lb_rmap_free(&s->map);
+	return r;
 }
 
 /* Case 2: a finished image gives its map and becomes IMAGE.part again,
@@ -164,9 +166,10 @@ static int setup(struct rs *s)
 		return -ENOMEM;
 	if ((r = lb_rs_reader_start(&s->reader, s->src)))
 		return r;
-	if ((r = prepare_map(s)))
+	if ((r = prepare_map(s)) || (r = lb_rs_img_open(s, !s->fresh)))
 		return r;
-	return lb_rs_img_open(s, !s->fresh);
+	lb_rs_source_identity(s, &s->meta);     /* for the next --resume */
+	return 0;
 }
 
 static void teardown(struct rs *s)

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# tests/rescue/t_resume_other.sh — rescue --resume refuses a source that is
+# not the one the image holds, even of the same size (issue 6, F6;
+# imager/rescue_same.c): areas the stored map calls finished are read
+# again and compared with the image.  Disk B equals disk A in its first
+# MiB (same partition table) and differs after it, so only the samples
+# spread over the disk tell them apart.  Cases: a killed rescue
+# (IMAGE.part) and a finished image; each refused with exit 3 naming both,
+# the image unchanged (sha256), and --resume with A still works.  No root
+# (the test-only fault backend, as t_kill.sh).
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/rescue_lib.sh"
+
+have qemu-img || { skip "resume with another source" "qemu-img not installed"; exit 0; }
+have sfdisk || { skip "resume with another source" "sfdisk not installed"; exit 0; }
+
+SECTORS=32768                   # 16 MiB
+mkdisk "$T/a.img" $SECTORS
+{ head -c $((1 << 20)) "$T/a.img"; head -c $((15 << 20)) /dev/urandom; } >"$T/b.img"
+badmap "$T/bad.map" "20000:8"
+export LIFEBOAT_FAULT_MAP=$T/bad.map
+img=$T/r.qcow2
+
+# refused NAME FILE: resume from B is refused with exit 3 naming both
+# sources, FILE (the image or IMAGE.part) unchanged.
+refused() {
+	local before after rc
+	before=$(sha256sum <"$2")
+	"$LIFEBOAT" rescue "fault:$T/b.img" "$img" --resume >"$T/b.out" 2>&1
+	rc=$?
+	after=$(sha256sum <"$2" 2>/dev/null)
+	if [ $rc = 3 ] && [ "$before" = "$after" ] && grep -q "b.img" "$T/b.out" &&
+	   grep -q "a.img" "$T/b.out" && grep -q "not the source" "$T/b.out"; then
+		pass "$1"
+	else
+		fail "$1" "exit $rc, image changed: $([ "$before" = "$after" ] && echo no || echo yes): $(tail -2 "$T/b.out" | tr '\n' ' ')"
+	fi
+}
+
+# 1. a killed rescue: IMAGE.part with some MiB finished
+LIFEBOAT_FAULT_DELAY_MS=2 "$LIFEBOAT" rescue "fault:$T/a.img" "$img" \
+	--checkpoint-ms 30 >"$T/a1.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do
+	sleep 0.1
+	stored_map "$img.part" "$T/s.map" 2>/dev/null &&
+	[ "$(awk '$3 == "+" { n += $2 } END { print n + 0 }' "$T/s.map")" -gt $((3 << 20)) ] && break
+done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+if [ -f "$img.part" ] && [ ! -e "$img" ]; then
+	refused "--resume of a killed rescue with another disk of the same size: exit 3, IMAGE.part unchanged" "$img.part"
+else
+	skip "--resume of a killed rescue with another disk" "the rescue ended before it was killed"
+fi
+
+# 2. --resume with A still works and finishes the image
+"$LIFEBOAT" rescue "fault:$T/a.img" "$img" --resume >"$T/a2.out" 2>&1
+rc=$?
+expected "$T/a.img" "$T/exp.raw" "20000:8"
+if [ $rc = 0 ] && [ -f "$img" ] && raw_of "$img" "$T/r.raw" && cmp -s "$T/r.raw" "$T/exp.raw"; then
+	pass "--resume with the same disk finishes the image, equal to the disk"
+else
+	fail "--resume with the same disk finishes the image, equal to the disk" "exit $rc: $(tail -2 "$T/a2.out" | tr '\n' ' ')"
+fi
+
+# 3. a finished image: --resume (retry the bad areas) with B is refused and
+# the image keeps its name and bytes
+if [ -f "$img" ]; then
+	refused "--resume of a finished rescue with another disk: exit 3, image unchanged" "$img"
+	[ -f "$img" ] && [ ! -e "$img.part" ] &&
+		pass "the refused resume leaves the finished image in place" ||
+		fail "the refused resume leaves the finished image in place" "$(ls "$T")"
+	"$LIFEBOAT" rescue "fault:$T/a.img" "$img" --resume >"$T/a3.out" 2>&1
+	check "a finished image resumed with its own disk passes qemu-img check" \
+		qemu-img check "$img"
+else
+	skip "--resume of a finished rescue with another disk" "no finished image"
+fi
