@@ -71,5 +71,11 @@ void cli_progress_end(void);
  * Returns 0 or an exit code after printing why. */
 int cli_span(const char *cmd, struct lb_span *span, long part,
 	     const char *off, const char *len);
+/* The same with --table: on a disk whose GPT and MBR disagree (C013),
+ * --partition N numbers TABLE's partitions; with LB_TABLE_AUTO such a
+ * disk is refused (exit 2) naming both tables' partition N. */
+int cli_span_table(const char *cmd, struct lb_span *span, long part,
+		   const char *off, const char *len,
+		   enum lb_table_choice table);
 
 #endif

@@ -61,6 +61,13 @@ int cli_parse_int(const char *s, int lo, int hi, int *out)
 int cli_span(const char *cmd, struct lb_span *span, long part,
 	     const char *off, const char *len)
 {
+	return cli_span_table(cmd, span, part, off, len, LB_TABLE_AUTO);
+}
+
+int cli_span_table(const char *cmd, struct lb_span *span, long part,
+		   const char *off, const char *len,
+		   enum lb_table_choice table)
+{
 	struct lb_ctx ctx = {0};
 	uint64_t o = 0, l = 0;
 	int r;
@@ -69,10 +76,14 @@ int cli_span(const char *cmd, struct lb_span *span, long part,
 		return cli_usage_error(cmd, "--partition and --offset/--length "
 				       "exclude each other");
 	if (part > 0) {
-		if ((r = lb_partition_span(&ctx, span->path, (uint32_t)part,
-					   span)) < 0) {
+		/* C013 (trial 2 F3): N numbers the --table's partitions on a
+		 * disk whose GPT and MBR disagree; no guess without it. */
+		if ((r = lb_partition_span_table(&ctx, span->path,
+						 (uint32_t)part, table,
+						 span)) < 0) {
 			fprintf(stderr, "lifeboat %s: %s\n", cmd, ctx.msg);
-			return r == -ENOENT ? LB_EXIT_USAGE : lb_exit_code(r);
+			return r == -ENOENT || r == -ENOTUNIQ ? LB_EXIT_USAGE :
+			       lb_exit_code(r);
 		}
 		return 0;
 	}

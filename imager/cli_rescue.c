@@ -129,7 +129,8 @@ static int parse(struct rargs *a, int argc, char **argv)
 		return cli_usage_error("rescue", "needs SOURCE and IMAGE");
 	a->o.source.path = argv[optind];
 	a->o.image = argv[optind + 1];
-	return cli_span("rescue", &a->o.source, a->part, a->off, a->len);
+	return cli_span_table("rescue", &a->o.source, a->part, a->off,
+			      a->len, a->o.table);     /* C013, F3 */
 }
 
 /* Prints the blocks that are not finished, as bytes and LBAs. */

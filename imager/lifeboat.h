@@ -298,6 +298,24 @@ struct lb_image_info {
 int lb_table_conflict(struct lb_ctx *ctx, const struct lb_span *source,
 		      char *gpt, char *mbr, size_t n);
 
+/* Added by partition tables, additive (C013, trial 2 F3): lb_partition_span
+ * that honours the table choice.  On a disk whose valid GPT and MBR
+ * disagree, NUMBER numbers the partitions of TABLE (GPT or MBR); with
+ * LB_TABLE_AUTO it returns -ENOTUNIQ and ctx->msg names both tables'
+ * partition NUMBER and the --table flag (exit 2 in the CLI).  On any other
+ * disk it is lb_partition_span (TABLE changes nothing).  -ENOENT when the
+ * chosen table has no partition NUMBER.  Read-only.  pt_select.c. */
+int lb_partition_span_table(struct lb_ctx *ctx, const char *disk,
+			    uint32_t number, enum lb_table_choice table,
+			    struct lb_span *out);
+/* The data partitions (no extended container) of DISK's table read with
+ * TABLE (as lb_pt_read_choice): number, start and size (bytes) in OUT[MAX],
+ * other fields zero.  Returns the count or a negative errno.  For a
+ * front-end listing the partitions of the table the person chose. */
+int lb_table_partitions(struct lb_ctx *ctx, const char *disk,
+			enum lb_table_choice table, struct lb_partition *out,
+			size_t max);
+
 /* Reads the header, tables and Lifeboat metadata of IMAGE (a file or the
  * first piece of a split set) without decompressing data.  Checks every
  * table against the file size first: a hostile image fails with -EINVAL
