@@ -57,6 +57,17 @@ static double mono(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* BPS as "12.3 MiB/s", or "-/s" when not known yet (progress.h: a rate
+ * is 0 until enough time has passed to measure it). */
+static const char *rate_str(double bps, char *buf, size_t n)
+{
+	char h[32];
+
+	snprintf(buf, n, "%s/s", bps > 0 ? cli_human((uint64_t)bps, h, sizeof h)
+					  : "-");
+	return buf;
+}
+
 static void draw_bar(const struct lb_progress *p, double pct)
 {
 	char d[32], t[32], r[32], e[32], bar[31];
@@ -66,10 +77,10 @@ static void draw_bar(const struct lb_progress *p, double pct)
 		bar[i] = i < fill ? '#' : '.';
 	bar[30] = 0;
 	fmt_eta(p->eta, e, sizeof e);
-	fprintf(stderr, "\r\033[K%-7s [%s] %5.1f%%  %s / %s  %s/s  ETA %s",
+	fprintf(stderr, "\r\033[K%-7s [%s] %5.1f%%  %s / %s  %s  ETA %s",
 		lb_phase_name(p->phase), bar, pct, cli_human(p->done, d, sizeof d),
 		cli_human(p->total, t, sizeof t),
-		cli_human((uint64_t)(p->rate > 0 ? p->rate : p->avg_rate), r, sizeof r), e);
+		rate_str(p->rate > 0 ? p->rate : p->avg_rate, r, sizeof r), e);
 	bar_open = 1;
 }
 
@@ -94,11 +105,11 @@ static int on_progress(const struct lb_progress *p, void *user)
 	fmt_eta(p->eta, e, sizeof e);
 	if (p->written)
 		snprintf(w, sizeof w, ", %s written", cli_human(p->written, t, sizeof t));
-	fprintf(stderr, "%s: %.1f%% %llu of %llu bytes (%s of %s), %s/s, ETA %s%s\n",
+	fprintf(stderr, "%s: %.1f%% %llu of %llu bytes (%s of %s), %s, ETA %s%s\n",
 		lb_phase_name(p->phase), pct, (unsigned long long)p->done,
 		(unsigned long long)p->total, cli_human(p->done, d, sizeof d),
 		cli_human(p->total, t, sizeof t),
-		cli_human((uint64_t)p->avg_rate, r, sizeof r), e, w);
+		rate_str(p->avg_rate, r, sizeof r), e, w);
 	return 0;
 }
 

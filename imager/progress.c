@@ -35,12 +35,15 @@ static void compute(struct lb_prog *g, double t)
 {
 	int old = g->n < LB_PROG_SAMPLES ? 0 : g->n % LB_PROG_SAMPLES;
 	double span = t - g->t[old], el = t - g->start;
+	double min = g->rmode ? LB_PROG_MIN_S : 0;
+	uint64_t x = g->rmode ? g->rd - g->rbase : g->p.done;
 
 	g->t[g->n % LB_PROG_SAMPLES] = t;
-	g->d[g->n % LB_PROG_SAMPLES] = g->p.done;
+	g->d[g->n % LB_PROG_SAMPLES] = x;
 	g->n++;
-	g->p.rate = span > 0 ? (double)(g->p.done - g->d[old]) / span : 0;
-	g->p.avg_rate = el > 0 ? (double)g->p.done / el : 0;
+	g->p.rate = span > min && x >= g->d[old] ?
+		    (double)(x - g->d[old]) / span : 0;
+	g->p.avg_rate = el > min ? (double)x / el : 0;
 	g->p.eta = g->p.avg_rate > 0 && g->p.total >= g->p.done ?
 		   (double)(g->p.total - g->p.done) / g->p.avg_rate : -1;
 }
@@ -63,4 +66,16 @@ int lb_prog_update(struct lb_prog *g, uint64_t done, uint64_t written,
 	g->last = t;
 	compute(g, t);
 	return ctx->progress(&g->p, ctx->user) ? -ECANCELED : 0;
+}
+
+int lb_prog_update_read(struct lb_prog *g, uint64_t done, uint64_t read,
+			uint64_t written, int force)
+{
+	if (!g->rbased || read < g->rbase) {
+		g->rbase = read;
+		g->rbased = 1;
+	}
+	g->rmode = 1;
+	g->rd = read;
+	return lb_prog_update(g, done, written, force);
 }

@@ -645,8 +645,8 @@ int lb_rs_tick(struct rs *s, int force)
 		s->last_prog = now;
 		s->prog.p.errors = s->st->bad / s->sec;
 		s->prog.p.phase = s->st->phase;
-		r = lb_prog_update(&s->prog, s->st->finished + s->st->bad,
-				   s->st->finished, force);
+		r = lb_prog_update_read(&s->prog, s->st->finished + s->st->bad,
+					s->st->finished, s->st->finished, force);
 	}
 	return s->ctx->cancel ? -ECANCELED : r;
 }
