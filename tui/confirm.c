@@ -9,12 +9,33 @@
 #include <string.h>
 #include "tui_int.h"
 
+/* The name people know a filesystem by ("NTFS" for libblkid's "ntfs"). */
+static const char *fs_words(const char *t)
+{
+	static const char *const names[][2] = { { "ntfs", "NTFS" },
+		{ "vfat", "FAT" }, { "exfat", "exFAT" }, { "xfs", "XFS" },
+		{ "btrfs", "btrfs" }, { "swap", "swap" } };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(t, names[i][0]))
+			return names[i][1];
+	return t;
+}
+
 static int contents(int y, const struct lb_device *d)
 {
 	char buf[300];
 	int max = LINES - 10 - y, shown = 0;
 
 	tui_put(y++, 4, TC_NORMAL, "On it now:");
+	if (!d->nparts && d->fstype[0]) {     /* trial 2 F11 */
+		const char *w = fs_words(d->fstype);
+		tui_put(y++, 8, TC_WARN, "%s %s filesystem on the whole disk%s%s%s",
+			strchr("aeiouAEIOU", w[0]) || !strcmp(w, "NTFS") ||
+			!strcmp(w, "XFS") ? "an" : "a", w, d->label[0] ?
+			", label \"" : "", d->label, d->label[0] ? "\"" : "");
+		return 2;
+	}
 	if (!d->nparts) {
 		tui_put(y++, 8, TC_NORMAL, "%s", d->pttype[0] ?
 			"an empty partition table" :

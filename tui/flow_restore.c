@@ -15,12 +15,36 @@ struct want {
 	uint64_t need;
 };
 
+/* The restore's own fit check (lb_image_target_fit) for IMAGE onto D,
+ * once the plain rules passed: a disk whose logical sectors differ from
+ * the image's table (or its NTFS/FAT volumes) is refused before anyone
+ * types its name (trial 2 F11). */
+static const char *why_fit(const struct lb_device *d, const char *image,
+			   char *buf, size_t n)
+{
+	struct lb_target_fit f;
+	struct lb_ctx ctx = { 0 };
+	int rc = lb_image_target_fit(&ctx, image, d->path, &f);
+
+	if (rc != -LB_EREFUSED)
+		return NULL;    /* other errors: the restore itself says */
+	if (d->logical_sector && f.image_sector &&
+	    d->logical_sector != f.image_sector)
+		snprintf(buf, n, "has %u-byte sectors\n(the image's %s uses "
+			 "%u-byte sectors)", d->logical_sector, f.has_table ?
+			 "table" : "disk", f.image_sector);
+	else
+		snprintf(buf, n, "%s", ctx.msg);
+	return buf;
+}
+
 static const char *why_target(const struct lb_device *d, void *u,
 			      char *buf, size_t n)
 {
 	const struct want *w = u;
+	const char *why = tui_target_refusal(d, w->need, w->image, buf, n);
 
-	return tui_target_refusal(d, w->need, w->image, buf, n);
+	return why ? why : why_fit(d, w->image, buf, n);
 }
 
 static void result(const struct tui_job *j, const struct lb_device *t,
@@ -28,12 +52,23 @@ static void result(const struct tui_job *j, const struct lb_device *t,
 {
 	char l[8][1200], tm[32];
 	const char *lines[8];
-	int n = 0;
+	const char *g = j->o.restore.grow_note;     /* fs_grow.h */
+	int n = 0, grew = g && g[0];    /* "" when no entry grew */
 
 	snprintf(l[n++], 700, "Image:  %s", image);
 	char lab[400];
 	snprintf(l[n++], 700, "Onto:   %s", tui_dev_label(lab, sizeof lab, t));
-	if (j->rc >= 0) {
+	if (j->rc >= 0 && grew) {   /* changed after the read-back: F11 */
+		snprintf(l[n++], 700, "The disk was read back and matched the "
+			 "image (in %s). After that comparison the last "
+			 "partition was grown (the line below says how), so the "
+			 "disk no longer equals the image byte for byte.",
+			 tui_duration(tm, sizeof tm, j->seconds));
+		snprintf(l[n++], 700, "SHA-256 as compared before growing "
+			 "(free space as zeros):");
+		snprintf(l[n++], 700, "        %s", info->sha256[0] ?
+			 info->sha256 : "(not recorded)");
+	} else if (j->rc >= 0) {
 		snprintf(l[n++], 700, "The disk now holds what the image holds; "
 			 "it was read back and compared (in %s).",
 			 tui_duration(tm, sizeof tm, j->seconds));
@@ -41,8 +76,9 @@ static void result(const struct tui_job *j, const struct lb_device *t,
 			 "space as zeros):");
 		snprintf(l[n++], 700, "        %s", info->sha256[0] ?
 			 info->sha256 : "(not recorded)");
-		const char *g = j->o.restore.grow_note;     /* fs_grow.h */
-		if (g && g[0])
+	}
+	if (j->rc >= 0) {
+		if (grew)
 			snprintf(l[n++], 1200, "%s.", strncmp(g, "warning: ", 9) ?
 				 g : g + 9);
 		snprintf(l[n++], 700, "What next: power off (O), remove the "
@@ -61,9 +97,13 @@ static void result(const struct tui_job *j, const struct lb_device *t,
 	for (int i = 0; i < n; i++)
 		lines[i] = l[i];
 	char head[300];
-	snprintf(head, sizeof head, j->rc >= 0 ? "Restore finished: the disk "
-		 "matches the image." : "The restore did NOT finish. %s",
-		 tui_err_words(j->rc));
+	if (j->rc >= 0 && grew)
+		snprintf(head, sizeof head, "Restore finished: the disk matched "
+			 "the image before growing.");
+	else
+		snprintf(head, sizeof head, j->rc >= 0 ? "Restore finished: the "
+			 "disk matches the image." : "The restore did NOT "
+			 "finish. %s", tui_err_words(j->rc));
 	tui_result(j->rc >= 0, "Restore result", head, lines, n);
 }
 

@@ -172,11 +172,19 @@ static int add_rows(struct tui_disks *d, int i, const char *why,
 	en[*n] = why == NULL;
 	map[(*n)++] = i;
 	if (why) {
-		snprintf(buf, sizeof buf, "  ^ cannot be used: this disk %s",
-			 why);
+		/* A reason with a line break goes on two rows (80 columns). */
+		const char *nl = strchr(why, '\n');
+		snprintf(buf, sizeof buf, "  ^ cannot be used: this disk %.*s",
+			 nl ? (int)(nl - why) : (int)strlen(why), why);
 		rows[*n] = strdup(buf);
 		en[*n] = 0;
 		map[(*n)++] = -1;
+		if (nl) {
+			snprintf(buf, sizeof buf, "    %s", nl + 1);
+			rows[*n] = strdup(buf);
+			en[*n] = 0;
+			map[(*n)++] = -1;
+		}
 	}
 	for (size_t p = 0; p < d->dev[i].nparts; p++) {
 		tui_part_row(&d->dev[i].parts[p], buf, sizeof buf);
@@ -193,7 +201,7 @@ static int pick(struct tui_disks *d, const char *title, const char *intro,
 	int cap = 1, n = 0, r, ok = 0;
 
 	for (int i = 0; i < d->n; i++)
-		cap += 2 + (int)d->dev[i].nparts;
+		cap += 3 + (int)d->dev[i].nparts;
 	char **rows = calloc((size_t)cap, sizeof *rows);
 	int *en = calloc((size_t)cap, sizeof *en);
 	int *map = calloc((size_t)cap, sizeof *map);

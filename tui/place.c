@@ -216,6 +216,24 @@ static int build(struct tui_disks *d, int write, const struct lb_device *skip,
 	return n;
 }
 
+/* The folder last chosen in the browser in this session (trial 2 F11):
+ * the next browse below the same root starts there, not at its top. */
+static char last_dir[4096];
+
+/* DIR becomes the remembered folder when it lies below ROOT and is still
+ * a folder. */
+static void start_at_last(const char *root, char *dir, size_t n)
+{
+	size_t l = strlen(root);
+	struct stat st;
+
+	if (!last_dir[0] || strncmp(last_dir, root, l) ||
+	    (last_dir[l] != '/' && last_dir[l] && root[l - 1] != '/') ||
+	    stat(last_dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return;
+	snprintf(dir, n, "%s", last_dir);
+}
+
 static int use_choice(const struct choice *c, int write, char *dir,
 		      size_t n)
 {
@@ -236,7 +254,11 @@ static int use_choice(const struct choice *c, int write, char *dir,
 	}
 	char root[4096];
 	snprintf(root, sizeof root, "%s", dir);
-	return tui_browse(root, write, dir, n);
+	start_at_last(root, dir, n);
+	if (tui_browse(root, write, dir, n) != 0)
+		return -1;
+	snprintf(last_dir, sizeof last_dir, "%s", dir);
+	return 0;
 }
 
 int tui_pick_place(struct tui_disks *d, int write,
