@@ -431,4 +431,11 @@ const char *lb_strerror(int err);
 
 const char *lb_phase_name(enum lb_phase p);
 
+/* text_escape.c: copies SRC (text read from a disk or an image) into DST
+ * (CAP bytes, always NUL-terminated) with control bytes (C0, DEL, C1),
+ * invalid UTF-8 and backslashes written as "\\xNN", so printing it cannot
+ * drive a terminal.  Stops at a whole character when DST is full.
+ * Returns the length written (bytes, without the NUL). */
+size_t lb_text_escape(char *dst, size_t cap, const char *src);
+
 #endif

@@ -10,15 +10,31 @@
 #include "rescue.h"
 
 #define LB_BAD_FILES_MAX 100000
+#define LB_BAD_FILES_PER_FS 1000        /* lines per filesystem */
 
 struct lb_bad_list {
 	struct lb_bad_file *v;
 	size_t n, cap;
+	size_t fs_first;        /* first line of the filesystem being walked */
+	uint64_t limit;         /* bytes one line may claim (0: no bound) */
+	size_t cut;             /* lines left out past LB_BAD_FILES_PER_FS */
+	uint64_t cut_bytes;     /* and the bytes they claimed */
 };
 
-/* Appends one file; -ENOMEM, or -E2BIG past LB_BAD_FILES_MAX. */
+/* Appends one line: PATH (escaped with lb_text_escape) and BAD_BYTES
+ * (bounded by l->limit).  Past LB_BAD_FILES_PER_FS lines for the current
+ * filesystem the line is only counted (see lb_bad_list_end).  -ENOMEM,
+ * or -E2BIG past LB_BAD_FILES_MAX. */
 int lb_bad_list_add(struct lb_bad_list *l, uint32_t part, const char *fstype,
 		    const char *path, uint64_t bad_bytes);
+
+/* Starts the lines of one filesystem of LEN bytes (a line never claims
+ * more than that). */
+void lb_bad_list_begin(struct lb_bad_list *l, uint64_t len);
+
+/* Ends them: when lines were left out, adds "... and N more (list cut
+ * short)" for PART/FSTYPE.  -ENOMEM. */
+int lb_bad_list_end(struct lb_bad_list *l, uint32_t part, const char *fstype);
 
 /* Files of the FAT12/16/32 filesystem at byte BASE (LEN bytes) of the
  * raw disk open as FD that touch a byte M does not call finished.

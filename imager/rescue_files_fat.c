@@ -38,8 +38,9 @@ struct fat {
 	uint32_t cs;            /* cluster size, bytes */
 	uint32_t nclusters, type, root_clus;
 	uint64_t root_off, root_len, data_off;  /* bytes from base */
-	uint8_t *tab;           /* the first FAT */
-	uint64_t tab_len;
+	uint8_t *tab;           /* the first FAT (the second when it was lost) */
+	uint64_t tab_len, tab_off;      /* bytes; tab_off: first FAT from base */
+	uint32_t nfats;
 	const struct lb_rmap *m;
 	struct lb_bad_list *out;
 	uint32_t part;
@@ -94,6 +95,22 @@ static uint64_t cluster_off(const struct fat *f, uint32_t c)
 	return f->data_off + (uint64_t)(c - 2) * f->cs;
 }
 
+/* Unfinished bytes of LEN bytes at OFF (from base). */
+static uint64_t lost(const struct fat *f, uint64_t off, uint64_t len)
+{
+	return lb_rmap_unfinished(f->m, f->base + off, len);
+}
+
+/* Where the FAT to walk lies: the first copy, or the second when the
+ * first lost bytes and the second did not. */
+static uint64_t fat_copy(const struct fat *f)
+{
+	if (f->nfats > 1 && lost(f, f->tab_off, f->tab_len) &&
+	    !lost(f, f->tab_off + f->tab_len, f->tab_len))
+		return f->tab_off + f->tab_len;
+	return f->tab_off;
+}
+
 /* Parses the boot sector (BPB); -EINVAL for anything it does not trust. */
 static int parse_bpb(struct fat *f, uint64_t len)
 {
@@ -126,11 +143,13 @@ static int parse_bpb(struct fat *f, uint64_t len)
 	f->root_clus = f->type == 32 ? le32(b + 44) : 0;
 	if (f->tab_len > FAT_MAX || (f->type == 32 && !valid(f, f->root_clus)))
 		return -EINVAL;
+	f->tab_off = (uint64_t)rsv * bps;
+	f->nfats = nfats;
 	f->tab = malloc(f->tab_len + 4);
 	if (!f->tab)
 		return -ENOMEM;
 	memset(f->tab + f->tab_len, 0, 4);
-	return rd(f, f->tab, f->tab_len, (uint64_t)rsv * bps) ? -EINVAL : 0;
+	return rd(f, f->tab, f->tab_len, fat_copy(f)) ? -EINVAL : 0;
 }
 
 /* Unfinished bytes of the chain from FIRST, and bytes missing because
@@ -145,6 +164,8 @@ static uint64_t chain_bad(struct fat *f, uint32_t first, uint64_t size)
 			break;
 		bad += lb_rmap_unfinished(f->m, f->base + cluster_off(f, c), f->cs);
 		have += f->cs;
+		if (next(f, c) == c)
+			break;          /* a chain looping on itself ends */
 		c = next(f, c);
 	}
 	return bad + (size > have ? size - have : 0);
@@ -206,6 +227,57 @@ static void entry_name(struct lfn *l, const uint8_t *e, char *name, size_t cap)
 
 static void walk_dir(struct fat *f, uint32_t clus, const char *path, int depth);
 
+static void line(struct fat *f, const char *text, uint64_t bad)
+{
+	if (bad && !f->err &&
+	    lb_bad_list_add(f->out, f->part, "vfat", text, bad))
+		f->err = -ENOMEM;
+}
+
+/* "folder PATH: entries look damaged, WHAT" (reported once a folder). */
+static void damaged(struct fat *f, const char *path, const char *what)
+{
+	char text[1200];
+
+	snprintf(text, sizeof text, "folder %s: entries look damaged, %s",
+		 *path ? path : "/", what);
+	if (!f->err && lb_bad_list_add(f->out, f->part, "vfat", text, 0))
+		f->err = -ENOMEM;
+}
+
+/* 1 when short entry E cannot be a sound FAT entry: reserved attribute
+ * bits, control or forbidden bytes in the 8.3 name, a first cluster
+ * outside the volume, a size larger than the volume's data area. */
+static int bogus(const struct fat *f, const uint8_t *e)
+{
+	uint32_t first = le16(e + 26) | (f->type == 32 ? le16(e + 20) << 16 : 0);
+
+	if (e[11] & 0xc0 || (first && !valid(f, first)) ||
+	    (!(e[11] & 0x10) && le32(e + 28) > (uint64_t)f->nclusters * f->cs))
+		return 1;
+	for (int i = 0; i < 11; i++)
+		if ((e[i] < 0x20 && !(i == 0 && e[i] == 0x05)) || e[i] == 0x7f ||
+		    (e[i] != '.' && strchr("\"*+,/:;<=>?[\\]|", e[i])) ||
+		    (e[i] == '.' && e[0] != '.'))
+			return 1;
+	return 0;
+}
+
+/* 1 when the cluster FIRST of folder FULL starts with its "." entry (or
+ * was not rescued: then nothing is known); else reports the folder. */
+static int is_folder(struct fat *f, uint32_t first, const char *full)
+{
+	uint8_t e[32];
+
+	if (lost(f, cluster_off(f, first), 32))
+		return 1;
+	if (!rd(f, e, sizeof e, cluster_off(f, first)) &&
+	    !memcmp(e, ".          ", 11) && e[11] & 0x10)
+		return 1;
+	damaged(f, full, "not walked");
+	return 0;
+}
+
 /* One 32-byte directory entry E of the directory PATH. */
 static int entry(struct fat *f, const uint8_t *e, struct lfn *l,
 		 const char *path, int depth)
@@ -226,6 +298,10 @@ static int entry(struct fat *f, const uint8_t *e, struct lfn *l,
 		lfn_add(l, e);
 		return 0;
 	}
+	if (bogus(f, e)) {
+		damaged(f, path, "the rest of it is not listed");
+		return 1;
+	}
 	entry_name(l, e, name, sizeof name);
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return 0;
@@ -234,7 +310,7 @@ static int entry(struct fat *f, const uint8_t *e, struct lfn *l,
 	bad = chain_bad(f, first, e[11] & 0x10 ? 0 : le32(e + 28));
 	if (bad && lb_bad_list_add(f->out, f->part, "vfat", full, bad))
 		return f->err = -ENOMEM, 1;
-	if (e[11] & 0x10 && valid(f, first))
+	if (e[11] & 0x10 && valid(f, first) && is_folder(f, first, full))
 		walk_dir(f, first, full, depth + 1);
 	return 0;
 }
@@ -249,8 +325,13 @@ static int dir_span(struct fat *f, uint64_t off, uint64_t len, struct lfn *l,
 
 	if (b && !rd(f, b, len, off)) {
 		end = 0;
-		for (uint64_t i = 0; i + 32 <= len && !end; i += 32)
+		for (uint64_t i = 0; i + 32 <= len && !end; i += 32) {
+			if (lost(f, off + i, 32)) {     /* zeros, not the end */
+				memset(l, 0, sizeof *l);
+				continue;
+			}
 			end = entry(f, b + i, l, path, depth);
+		}
 	}
 	free(b);
 	return end;
@@ -269,10 +350,37 @@ static void walk_dir(struct fat *f, uint32_t clus, const char *path, int depth)
 	}
 	for (uint32_t k = 0; valid(f, c) && k < f->nclusters && step(f) &&
 	     !f->err; k++) {
-		if (dir_span(f, cluster_off(f, c), f->cs, &l, path, depth))
+		if (dir_span(f, cluster_off(f, c), f->cs, &l, path, depth) ||
+		    next(f, c) == c)
 			break;
 		c = next(f, c);
 	}
+}
+
+/* Lines for the lost metadata: reserved sectors, each FAT copy, the
+ * FAT12/16 root folder region (a FAT32 root is a cluster chain: checked
+ * with its clusters). */
+static void fat_meta(struct fat *f)
+{
+	uint64_t a = f->tab_off, n = f->tab_len, b1 = lost(f, a, n);
+	uint64_t b2 = f->nfats > 1 ? lost(f, a + n, n) : 0;
+	uint64_t rb = f->root_clus ? chain_bad(f, f->root_clus, 0) :
+		      lost(f, f->root_off, f->root_len);
+
+	line(f, "boot sector / reserved sectors", lost(f, 0, a));
+	if (b1)
+		line(f, f->nfats < 2 ? "FAT (there is no second copy): the "
+		     "chains through its lost sectors are broken" : !b2 ?
+		     "first FAT (the second copy is intact: fsck.fat can "
+		     "restore it; the list used it)" : "first FAT (the second "
+		     "copy lost bytes too): the chains through them are broken",
+		     b1);
+	if (b2)
+		line(f, !b1 ? "second FAT (the first copy is intact: fsck.fat "
+		     "can restore it)" : "second FAT", b2);
+	for (uint32_t i = 2; i < f->nfats; i++)
+		line(f, "another FAT copy", lost(f, a + i * n, n));
+	line(f, "root folder: the entries in its lost sectors are lost", rb);
 }
 
 int lb_rescue_fat_files(int fd, uint64_t base, uint64_t len, uint32_t part,
@@ -283,6 +391,7 @@ int lb_rescue_fat_files(int fd, uint64_t base, uint64_t len, uint32_t part,
 	int r = parse_bpb(&f, len);
 
 	if (!r) {
+		fat_meta(&f);
 		walk_dir(&f, f.root_clus, "", 0);
 		r = f.err;
 	}

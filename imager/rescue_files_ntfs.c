@@ -251,6 +251,57 @@ static int load_mft(struct ntfs *n, uint64_t mft_lcn, uint8_t *r)
 	return 0;
 }
 
+/* A run of MFT records whose bytes were not rescued. */
+struct lost { uint64_t first, n, bad; };
+
+/* Where record NUM lies (bytes from the partition start); -ENOENT. */
+static int record_at(const struct ntfs *n, uint64_t num, uint64_t *at)
+{
+	uint64_t byte = num * n->rsize, vcn = byte / n->csize;
+
+	for (int i = 0; i < n->nmft; i++) {
+		const struct nrun *x = &n->mft[i];
+		if (vcn >= x->vcn && vcn < x->vcn + x->len && x->lcn >= 0) {
+			*at = (uint64_t)x->lcn * n->csize +
+			      (byte - x->vcn * n->csize);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* 1 when record NUM lost bytes (it joins the run L), else 0. */
+static int record_lost(const struct ntfs *n, uint64_t num, struct lost *l)
+{
+	uint64_t at, bad;
+
+	if (record_at(n, num, &at) ||
+	    !(bad = lb_rmap_unfinished(n->m, n->base + at, n->rsize)))
+		return 0;
+	if (!l->n)
+		l->first = num;
+	l->n++;
+	l->bad += bad;
+	return 1;
+}
+
+/* "MFT records A-B lost: up to N files or folders", and L emptied. */
+static int lost_line(struct lost *l, uint32_t part, struct lb_bad_list *out)
+{
+	char text[160];
+
+	snprintf(text, sizeof text, "MFT records %llu-%llu lost: up to %llu "
+		 "files or folders", (unsigned long long)l->first,
+		 (unsigned long long)(l->first + l->n - 1),
+		 (unsigned long long)l->n);
+	if (l->n == 1)
+		snprintf(text, sizeof text, "MFT record %llu lost: a file or "
+			 "folder", (unsigned long long)l->first);
+	int e = lb_bad_list_add(out, part, "ntfs", text, l->bad);
+	*l = (struct lost){ 0, 0, 0 };
+	return e;
+}
+
 int lb_rescue_ntfs_files(int fd, uint64_t base, uint64_t len, uint32_t part,
 			 const struct lb_rmap *m, struct lb_bad_list *out)
 {
@@ -258,6 +309,7 @@ int lb_rescue_ntfs_files(int fd, uint64_t base, uint64_t len, uint32_t part,
 	struct nrun *runs = malloc(MAX_RUNS * sizeof *runs);
 	uint8_t *r = NULL;
 	uint64_t mft_lcn, at;
+	struct lost lost = { 0, 0, 0 };
 	char path[1024];
 	int e = -ENOMEM;
 
@@ -269,6 +321,10 @@ int lb_rescue_ntfs_files(int fd, uint64_t base, uint64_t len, uint32_t part,
 		goto out;
 	for (uint64_t i = 0; i < n->nrec && !e; i++) {
 		uint64_t bad;
+		if (record_lost(n, i, &lost))
+			continue;
+		if (lost.n)
+			e = lost_line(&lost, part, out);
 		if (record(n, i, r, &at) || !(le(r + 22, 2) & 1) ||
 		    le(r + 32, 8) != 0)
 			continue;       /* unreadable, free, or an extension */
@@ -277,6 +333,8 @@ int lb_rescue_ntfs_files(int fd, uint64_t base, uint64_t len, uint32_t part,
 		path_of(n, r, i, path, sizeof path);
 		e = lb_bad_list_add(out, part, "ntfs", path, bad);
 	}
+	if (!e && lost.n)
+		e = lost_line(&lost, part, out);
 out:
 	free(r);
 	free(runs);
