@@ -198,6 +198,39 @@ static uint64_t to_write(const struct lb_span *sp, uint64_t bytes)
 	return have && have < bytes ? have : bytes;
 }
 
+/* Restore and clone run twice (every check, then the job): a line the
+ * checks already said (the smaller target's "every partition fits") is
+ * not said again by the job (trial 2 F1).  SEEN holds the check pass's
+ * lines, "\n"-terminated; lines that do not fit are simply said again. */
+static struct { lb_log_fn log; void *user; char seen[4096]; int job; } said;
+
+static void log_once(const char *line, void *user)
+{
+	size_t len = strlen(said.seen), n = strlen(line);
+	const char *p = said.seen;
+
+	(void)user;
+	for (; said.job && n && (p = strstr(p, line)); p += n)
+		if ((p == said.seen || p[-1] == '\n') && p[n] == '\n')
+			return;
+	if (!said.job && len + n + 2 < sizeof said.seen)
+		snprintf(said.seen + len, sizeof said.seen - len, "%s\n", line);
+	if (said.log)
+		said.log(line, said.user);
+}
+
+/* From here on CTX's lines go through log_once; JOB: the job pass. */
+static void log_pass(struct lb_ctx *ctx, int job)
+{
+	if (ctx->log != log_once) {
+		said.log = ctx->log;
+		said.user = ctx->user;
+		said.seen[0] = 0;
+		ctx->log = log_once;
+	}
+	said.job = job;
+}
+
 /* Options of restore/clone that do not go together with a partition
  * (trial 2 F10, F3): --grow-last grows a whole disk's last partition;
  * restore's --table picks the target's table for --partition only (a
@@ -205,11 +238,15 @@ static uint64_t to_write(const struct lb_span *sp, uint64_t bytes)
  * exit 2 after saying why. */
 static int span_checks(const struct job_args *a)
 {
-	if (a->grow_last && (a->part > 0 || a->offset || a->length))
+	uint64_t off = 0;
+
+	if (a->offset && cli_parse_size(a->offset, &off) < 0)
+		off = 1;        /* cli_span says what is wrong with it */
+	if (a->grow_last && (a->part > 0 || off))
 		return cli_usage_error(a->cmd, "--grow-last grows the last "
 				       "partition of a whole disk; it does not "
-				       "apply with --partition or --offset/"
-				       "--length");
+				       "apply with --partition (or a nonzero "
+				       "--offset)");
 	if (!strcmp(a->cmd, "restore") && a->table != LB_TABLE_AUTO &&
 	    a->part <= 0)
 		return cli_usage_error("restore", "--table chooses which table "
@@ -286,6 +323,7 @@ int cli_restore(int argc, char **argv)
 	/* Every refusal (mounted, in use, medium, holds IMAGE, too small for
 	 * the image's partitions, C001) before the person types a name. */
 	o.check_only = 1;
+	log_pass(&ctx, 0);
 	if ((r = lb_restore(&ctx, &o)) < 0)
 		return cli_fail("restore", &ctx, r);
 	if ((r = cli_confirm("restore", o.target.path,
@@ -293,6 +331,7 @@ int cli_restore(int argc, char **argv)
 		return r;
 	o.check_only = 0;
 	o.confirmed = 1;
+	log_pass(&ctx, 1);
 	if ((r = lb_restore(&ctx, &o)) < 0)
 		return cli_fail("restore", &ctx, r);
 	/* what was written: less than the image on a smaller disk (C001) */
@@ -330,6 +369,7 @@ int cli_clone(int argc, char **argv)
 	/* Every refusal, including the fit of the source's partitions on
 	 * the target (C001), before the person types a name. */
 	o.check_only = 1;
+	log_pass(&ctx, 0);
 	if ((r = lb_clone(&ctx, &o)) < 0)
 		return cli_fail("clone", &ctx, r);
 	if ((r = cli_confirm("clone", o.target.path, to_write(&o.target, size),
@@ -337,12 +377,13 @@ int cli_clone(int argc, char **argv)
 		return r;
 	o.check_only = 0;
 	o.confirmed = 1;
+	log_pass(&ctx, 1);
 	if ((r = lb_clone(&ctx, &o)) < 0)
 		return cli_fail("clone", &ctx, r);
 	/* what was written: less than the source on a smaller disk (C001,
 	 * trial 2 F1), as restore says it */
 	done_line("clone", o.source.path, o.target.path,
-		  cli_written() ? cli_written() : size, a.verify);
+		  to_write(&o.target, size), a.verify);
 	return LB_EXIT_OK;
 }
 

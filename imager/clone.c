@@ -28,6 +28,7 @@
  * device).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@
 #include "pt.h"
 #include "fs.h"
 #include "fs_grow.h"
+#include "safety_part.h"
 
 #define ZERO_BLOCK (64u << 10)
 
@@ -355,9 +357,10 @@ static int finish(struct lb_ctx *ctx, struct lb_dev *t, struct meter *m)
 }
 
 /* After a failed clone: removes PATH when this clone created it (a
- * regular file that did not exist when the clone began) and says so in
- * ctx->msg. */
-static void remove_created(struct lb_ctx *ctx, const char *path, int created)
+ * regular file that did not exist when the clone began: TARGET.part) and
+ * says so in ctx->msg, naming the TARGET the person asked for. */
+static void remove_created(struct lb_ctx *ctx, const char *path,
+			   const char *target, int created)
 {
 	struct stat st;
 	size_t k = strlen(ctx->msg);
@@ -366,7 +369,7 @@ static void remove_created(struct lb_ctx *ctx, const char *path, int created)
 	    unlink(path) < 0)
 		return;
 	snprintf(ctx->msg + k, sizeof ctx->msg - k, "%s%.200s was removed "
-		 "(this clone had created it)", k ? "; " : "", path);
+		 "(this clone had created it)", k ? "; " : "", target);
 }
 
 /* Closes the target; a failed close (the last write-back) fails a job
@@ -396,8 +399,18 @@ int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 	/* A target file that does not exist yet is Lifeboat's own. */
 	int created = !o->check_only && stat(o->target.path, &tst) < 0 &&
 		      errno == ENOENT;
+	/* ... written as TARGET.part, renamed at the end (rule 3, trial 2
+	 * F13: a killed clone leaves no finished-looking file) */
+	struct lb_clone_opts po = *o;
+	char part[PATH_MAX];
+	int kept = 0;
 
 	ctx->msg[0] = 0;
+	if (created && (r = lb_part_prepare(ctx, o->target.path,
+					    o->source.path, part, sizeof part)))
+		return r;
+	if (created)
+		po.target.path = part;
 	if ((r = open_source(ctx, o, &s)) < 0)
 		return r;
 	/* pt.h: a smaller target is fine when every partition fits (C001);
@@ -406,7 +419,7 @@ int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 	if ((r = lb_pt_clone_fit_choice(ctx, s, &o->target, &need, o->table)) < 0)
 		goto out;
 	s->size = need;
-	if ((r = open_target(ctx, o, s->size, &t)) < 0 || o->check_only ||
+	if ((r = open_target(ctx, &po, s->size, &t)) < 0 || o->check_only ||
 	    (r = lb_dev_check_capacity(ctx, t, s->size)) < 0)      /* C007 */
 		goto out;
 	if (o->verify_after &&
@@ -426,7 +439,7 @@ int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 		r = lb_pt_after_write_choice(ctx, t, o->grow_last, o->new_ids,
 					     o->table);     /* C013 */
 	if (r == 0 && !o->target.offset && !o->new_ids)   /* C072, C074 */
-		lb_pt_identity_note(ctx, t);
+		lb_pt_identity_note_choice(ctx, t, o->table);  /* C013 */
 	if (r == 0)                        /* NTFS backup boot sector (fs.h) */
 		r = lb_fs_after_write(ctx, t, s->size);
 	if (r == 0 && grow.part)           /* its ext2/3/4 filesystem too */
@@ -443,8 +456,10 @@ out:
 	free(hash);
 	if (t)
 		r = close_target(ctx, t, r);
-	if (r)
-		remove_created(ctx, o->target.path, created);
+	if (!r && created && t)
+		kept = (r = lb_part_commit(ctx, part, o->target.path)) != 0;
+	if (r && !kept)
+		remove_created(ctx, po.target.path, o->target.path, created);
 	lb_dev_close(s);
 	return r;
 }

@@ -14,6 +14,59 @@
 #include <string.h>
 #include "probe.h"
 
+/* The ')' closing the '(' at P, or NULL. */
+static const char *closing(const char *p)
+{
+	int depth = 0;
+
+	for (; *p; p++)
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth == 0)
+			return p;
+	return NULL;
+}
+
+/* SRC without its top-level " (...)" groups holding words (the lists of
+ * partitions in a C013 note; "(s)" stays), into DST[N]. */
+static void drop_groups(char *dst, size_t n, const char *src)
+{
+	const char *e;
+	size_t k = 0;
+
+	for (; *src && k + 1 < n; src++) {
+		if (*src == '(' && (e = closing(src)) &&
+		    memchr(src, ' ', (size_t)(e - src))) {
+			if (k && dst[k - 1] == ' ')
+				k--;
+			src = e;
+			continue;
+		}
+		dst[k++] = *src;
+	}
+	dst[k] = 0;
+}
+
+/* PREFIX and WHY into DST[N] (the image's 192-byte record): whole when it
+ * fits, else without the parenthesised lists, else cut after a whole word
+ * with " ..." — never mid-word (trial 2 F2). */
+static void short_reason(char *dst, size_t n, const char *prefix,
+			 const char *why)
+{
+	char tmp[1100];
+	char *sp;
+
+	if ((size_t)snprintf(dst, n, "%s%s", prefix, why) < n)
+		return;
+	drop_groups(tmp, sizeof tmp, why);
+	if ((size_t)snprintf(dst, n, "%s%s", prefix, tmp) < n)
+		return;
+	dst[n - 5] = 0;
+	if ((sp = strrchr(dst, ' ')))
+		*sp = 0;
+	strcat(dst, " ...");
+}
+
 /* One log line per partition: the backup says what it will do and why. */
 static void log_modes(struct lb_ctx *ctx, const struct lb_disk_plan *p)
 {
@@ -84,7 +137,8 @@ uint32_t lb_plan_modes(const struct lb_disk_plan *plan,
 		v->size = plan->pt.disk_size;
 		v->used = plan->pt.disk_size;
 		v->raw = 1;
-		snprintf(v->reason, sizeof(v->reason), "whole disk raw: %.170s", plan->reason);
+		short_reason(v->reason, sizeof(v->reason), "whole disk raw: ",
+			     plan->reason);     /* trial 2 F2 */
 		return 1;
 	}
 	for (size_t i = 0; i < plan->nparts && n < cap; i++, n++) {

@@ -182,6 +182,10 @@ enum lb_table_choice lb_pt_image_choice(const struct lb_imgr *r);
  * has the source's disk GUID / MBR signature and must not be attached to
  * the same machine (cases C072, C074).  Returns 0 or a read error. */
 int lb_pt_identity_note(struct lb_ctx *ctx, struct lb_dev *dev);
+/* The same with the target's table read by CHOICE (C013): under --table
+ * mbr it names the MBR disk signature, not the unused GPT's GUIDs. */
+int lb_pt_identity_note_choice(struct lb_ctx *ctx, struct lb_dev *dev,
+			       enum lb_table_choice choice);
 
 /* Byte offset and length of partition P of PT. */
 static inline uint64_t lb_pt_start(const struct lb_pt *pt,
@@ -222,7 +226,10 @@ struct lb_pt_fixup_report {
 	uint64_t grew_from_lba, grew_to_lba;   /* its old and new last LBA */
 	int new_ids;
 	int warn;               /* something could not be fixed: see text */
-	char text[512];         /* what was done, in words */
+	char text[1400];        /* what was done, in words (the table's
+				 * notes whole: trial 2 F2) */
+	int untrusted;          /* the table was not trusted: nothing done */
+	unsigned pt_flags;      /* LB_PTF_* of the table read */
 };
 
 /* After a restore or clone wrote a disk onto DEV (TARGET_SIZE bytes):

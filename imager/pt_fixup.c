@@ -322,8 +322,10 @@ int lb_pt_fixup_for_target(struct lb_ctx *ctx, struct lb_dev *dev,
 				   pt)))
 		goto out;
 	if (pt->raw) {
-		report(rep, "partition table not trusted (%.300s); left as written", pt->notes);
+		report(rep, "partition table not trusted (%.1000s); left as written", pt->notes);
 		rep->warn = 1;
+		rep->untrusted = 1;     /* --grow-last says why (trial 2 F2) */
+		rep->pt_flags = pt->flags;
 		goto out;
 	}
 	if (pt->kind == LB_PT_GPT) {

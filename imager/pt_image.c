@@ -297,11 +297,21 @@ int lb_pt_after_write_choice(struct lb_ctx *ctx, struct lb_dev *dev,
 	if (!r && (rep.changed || rep.warn))
 		say(ctx, rep.text);
 	if (!r && grow_last && !rep.grew_part) {    /* trial finding 5 */
-		char line[300];
-		snprintf(line, sizeof(line), "warning: --grow-last grew nothing: "
-			 "%.120s (%llu bytes) has no room after the last "
-			 "partition, or that partition cannot be grown", dev->path,
-			 (unsigned long long)dev->size);
+		char line[400];
+		if (rep.untrusted)      /* trial 2 F2: the real reason */
+			snprintf(line, sizeof(line), "warning: --grow-last grew "
+				 "nothing: the partition table on %.120s is not "
+				 "trusted (%s), so no entry was changed",
+				 dev->path, rep.pt_flags & LB_PTF_CONFLICT ?
+				 "its GPT and MBR disagree; back up or clone "
+				 "with --table gpt|mbr to choose one" :
+				 "see the line above");
+		else
+			snprintf(line, sizeof(line), "warning: --grow-last grew "
+				 "nothing: %.120s (%llu bytes) has no room after "
+				 "the last partition, or that partition cannot be "
+				 "grown", dev->path,
+				 (unsigned long long)dev->size);
 		say(ctx, line);
 	}
 	return r;
@@ -309,13 +319,20 @@ int lb_pt_after_write_choice(struct lb_ctx *ctx, struct lb_dev *dev,
 
 int lb_pt_identity_note(struct lb_ctx *ctx, struct lb_dev *dev)
 {
+	return lb_pt_identity_note_choice(ctx, dev, LB_TABLE_AUTO);
+}
+
+int lb_pt_identity_note_choice(struct lb_ctx *ctx, struct lb_dev *dev,
+			       enum lb_table_choice choice)
+{
 	struct lb_pt *pt = malloc(sizeof(*pt));
 	char line[256];
 	int r;
 
 	if (!pt)
 		return -ENOMEM;
-	if (!(r = lb_pt_read(ctx, dev, pt)) && pt->kind != LB_PT_NONE) {
+	if (!(r = lb_pt_read_choice(ctx, dev, choice, pt)) &&
+	    pt->kind != LB_PT_NONE) {
 		const uint8_t *g = pt->disk_guid;
 		if (pt->kind == LB_PT_GPT)
 			snprintf(line, sizeof(line), "the copy has the same disk GUID %08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x and partition GUIDs as the source: do not attach both to one machine (--new-ids gives the copy its own)",

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@
 #include "fs.h"
 #include "fs_grow.h"
 #include "progress.h"
+#include "safety_part.h"
 #include "qcow2_codec.h"
 
 /* Read-back unit of verify_after: one XXH3 per CHUNK bytes of the target. */
@@ -345,8 +347,18 @@ int lb_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o)
 	 * restore removes it again (trial finding 6). */
 	int created = !o->check_only && stat(o->target.path, &tst) < 0 &&
 		      errno == ENOENT;
+	/* ... and is written as TARGET.part, renamed at the end (rule 3,
+	 * trial 2 F13: a killed restore leaves no finished-looking file) */
+	struct lb_restore_opts po = *o;
+	char part[PATH_MAX];
+	int kept = 0;
 
 	ctx->msg[0] = 0;
+	if (created && (r = lb_part_prepare(ctx, o->target.path, o->image,
+					    part, sizeof part)))
+		return r;
+	if (created)
+		po.target.path = part;
 	if ((r = lb_imgr_open(ctx, o->image, 0, &s.img)) ||
 	    (r = lb_imgr_check_tables(ctx, s.img, NULL, NULL)))
 		goto out;
@@ -359,10 +371,10 @@ int lb_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o)
 	/* pt.h: a smaller target is fine when every partition fits (C001) */
 	s.limit = s.size;
 	if ((r = lb_pt_restore_fit(ctx, s.img, &o->target, &s.limit)) ||
-	    (r = open_target(ctx, o, s.limit, &s.t)) || o->check_only ||
+	    (r = open_target(ctx, &po, s.limit, &s.t)) || o->check_only ||
 	    (r = lb_dev_check_capacity(ctx, s.t, s.limit)) < 0)   /* C007 */
 		goto out;
-	r = do_restore(ctx, o, &s);
+	r = do_restore(ctx, &po, &s);
 	if (!r && !o->target.offset && o->grow_last &&  /* fs_grow.h, issue 5 */
 	    lb_fs_grow_prepare(ctx, s.t, lb_pt_image_choice(s.img), &grow))
 		ctx->msg[0] = 0;        /* no table: the fix-up says so */
@@ -382,7 +394,9 @@ int lb_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o)
 out:
 	if (s.t)
 		lb_dev_close(s.t);
-	if (r && created && unlink(o->target.path) == 0) {
+	if (!r && created && s.t)
+		kept = (r = lb_part_commit(ctx, part, o->target.path)) != 0;
+	if (r && created && !kept && unlink(po.target.path) == 0) {
 		size_t k = strlen(ctx->msg);
 		snprintf(ctx->msg + k, sizeof ctx->msg - k, "%s%.200s was removed "
 			 "(this restore had created it)", k ? "; " : "",

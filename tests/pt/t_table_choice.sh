@@ -122,3 +122,92 @@ if [ $rc = 0 ] && grep -q "no used-block map (whole disk raw: GPT and MBR disagr
    qemu-img compare -q c13.img r2.qcow2 2>/dev/null; then
 	pass "C013 rescue: without --table in disk order and says how to choose; --table gpt plans data first; every byte rescued (qemu-img compare)"
 else fail "C013 rescue" "rc=$rc rc2=$rc2 $(grep -m1 'used' log) / $(grep -m1 'used' log2)"; fi
+
+# ---- --partition N by the chosen table (trial 2 F3) ----
+# c13.img: GPT #1 = LBA 20480+16384 (FAT); MBR #1 = LBA 2048+4096 (ext4),
+# MBR #2 = LBA 8192+4096.  libblkid alone reads the MBR: N must not be a guess.
+range() { dd if="$1" bs=512 skip="$2" count="$3" status=none; }
+rm -f p.qcow2
+"$L" backup c13.img p.qcow2 --partition 1 >log 2>&1; rc=$?
+if [ $rc = 2 ] && [ ! -e p.qcow2 ] && grep -q "GPT partition 1 is LBA 20480+16384 (8388608 bytes)" log &&
+   grep -q "MBR partition 1 is LBA 2048+4096 (2097152 bytes)" log && grep -q -- "--table gpt or --table mbr" log; then
+	pass "C013 backup --partition 1 without --table: refused (exit 2), names GPT #1 and MBR #1 and the flag, no image"
+else fail "C013 --partition no table" "rc=$rc $(cat log)"; fi
+"$L" backup c13.img pg.qcow2 --partition 1 --table gpt --raw >log 2>&1; rc=$?
+rm -f pg.img; "$L" restore pg.qcow2 pg.img --yes >/dev/null 2>&1
+if [ $rc = 0 ] && cmp -s pg.img <(range c13.img 20480 16384); then
+	pass "C013 backup --partition 1 --table gpt: the image holds GPT partition 1 (8 MiB at LBA 20480), byte for byte"
+else fail "C013 --partition gpt" "rc=$rc $(tail -2 log) size=$(stat -c %s pg.img 2>/dev/null)"; fi
+"$L" backup c13.img pm.qcow2 --partition 1 --table mbr --raw >log 2>&1; rc=$?
+rm -f pm.img; "$L" restore pm.qcow2 pm.img --yes >/dev/null 2>&1
+if [ $rc = 0 ] && cmp -s pm.img <(range c13.img 2048 4096); then
+	pass "C013 backup --partition 1 --table mbr: the image holds MBR partition 1 (2 MiB at LBA 2048), byte for byte"
+else fail "C013 --partition mbr" "rc=$rc $(tail -2 log)"; fi
+"$L" backup c13.img px.qcow2 --partition 2 --table gpt >log 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "no partition 2 in the GPT (chosen with --table gpt; partitions found: 1)" log &&
+	pass "C013 --partition 2 --table gpt: the GPT has no #2: exit 2, lists the GPT's partitions" || fail "C013 --partition missing" "rc=$rc $(cat log)"
+rm -f kc.img; "$L" clone c13.img kc.img --partition 1 --yes >log 2>&1; rc=$?
+rm -f kg.img; "$L" clone c13.img kg.img --partition 1 --table gpt --yes >log2 2>&1; rc2=$?
+if [ $rc = 2 ] && [ ! -e kc.img ] && grep -q "partition 1 is ambiguous" log && [ $rc2 = 0 ] && cmp -s kg.img <(range c13.img 20480 16384); then
+	pass "C013 clone --partition 1: refused without --table (exit 2, nothing written); with --table gpt copies GPT partition 1"
+else fail "C013 clone --partition" "rc=$rc rc2=$rc2 $(cat log) $(tail -2 log2)"; fi
+"$L" rescue c13.img rc.qcow2 --partition 1 >log 2>&1; rc=$?
+"$L" rescue c13.img rg.qcow2 --partition 1 --table gpt >log2 2>&1; rc2=$?
+range c13.img 20480 16384 >gp1.raw
+if [ $rc = 2 ] && grep -q "partition 1 is ambiguous" log && [ $rc2 = 0 ] && qemu-img compare -q gp1.raw rg.qcow2 2>/dev/null; then
+	pass "C013 rescue --partition 1: refused without --table; with --table gpt rescues GPT partition 1 (qemu-img compare)"
+else fail "C013 rescue --partition" "rc=$rc rc2=$rc2 $(tail -1 log) $(tail -1 log2)"; fi
+# restore into partition N of a target whose tables disagree
+cp c13.img tgt.img; tsum=$(sha256sum <tgt.img)
+"$L" restore pm.qcow2 tgt.img --partition 1 --yes >log 2>&1; rc=$?
+if [ $rc = 2 ] && [ "$tsum" = "$(sha256sum <tgt.img)" ] && grep -q "GPT partition 1 is LBA 20480+16384" log; then
+	pass "C013 restore --partition 1 onto a disk whose tables disagree: refused (exit 2), target unchanged"
+else fail "C013 restore --partition" "rc=$rc $(cat log)"; fi
+dd if=/dev/urandom of=tgt.img bs=512 seek=2048 count=4096 conv=notrunc status=none
+"$L" restore pm.qcow2 tgt.img --partition 1 --table mbr --yes >log 2>&1; rc=$?
+if [ $rc = 0 ] && cmp -s <(range tgt.img 2048 4096) <(range c13.img 2048 4096) && fat_file tgt.img && [ "$(areas c13.img)" = "$(areas tgt.img)" ]; then
+	pass "C013 restore --partition 1 --table mbr: written at MBR #1 (LBA 2048), the GPT's FAT and both table areas untouched"
+else fail "C013 restore --partition mbr" "rc=$rc $(tail -2 log)"; fi
+"$L" restore g.qcow2 t.img --table gpt --yes >log 2>&1; rc=$?
+[ $rc = 2 ] && grep -q -- "--table chooses which table of TARGET numbers --partition" log &&
+	pass "restore --table without --partition: usage error (exit 2), the image's recorded choice rules" || fail "restore --table alone" "rc=$rc $(cat log)"
+rm -f pp.qcow2; "$L" backup plain.img pp.qcow2 --partition 1 >log 2>&1; rc=$?
+rm -f pp.img; "$L" restore pp.qcow2 pp.img --yes >/dev/null 2>&1
+[ $rc = 0 ] && cmp -s pp.img <(range plain.img 2048 16384) && pass "--partition 1 on a plain GPT disk: no --table needed (unchanged)" || fail "plain --partition" "rc=$rc $(tail -2 log)"
+
+# ---- --grow-last with --partition (trial 2 F10) ----
+"$L" restore pm.qcow2 tgt.img --partition 1 --table mbr --grow-last --yes >log 2>&1; rc=$?
+"$L" clone c13.img kz.img --partition 1 --table gpt --grow-last --yes >log2 2>&1; rc2=$?
+if [ $rc = 2 ] && [ $rc2 = 2 ] && [ ! -e kz.img ] && grep -q -- "--grow-last grows the last partition of a whole disk; it does not apply with --partition" log log2; then
+	pass "--grow-last with --partition: restore and clone refuse (exit 2) and say why"
+else fail "grow-last partition" "rc=$rc rc2=$rc2 $(cat log log2)"; fi
+
+# ---- --grow-last on an image without a choice: the real reason (trial 2 F2) ----
+rm -f t.img; truncate -s 100M t.img
+"$L" restore a.qcow2 t.img --yes --grow-last >log 2>&1; rc=$?
+if [ $rc = 0 ] && grep -q "grow-last grew nothing: the partition table on t.img is not trusted (its GPT and MBR disagree; back up or clone with --table gpt|mbr" log &&
+   ! grep -q "no room after the last partition" log && grep -q "no 0xEE record); left as written" log; then
+	pass "C013 restore --grow-last of a raw image: says the table is not trusted (GPT and MBR disagree), the note whole"
+else fail "C013 grow-last reason" "rc=$rc $(cat log)"; fi
+why=$("$L" info a.qcow2 | grep "mode raw")
+if grep -q -- "--table gpt or --table mbr; sector 0 holds 2 MBR partition(s) and no 0xEE record$" <<<"$why"; then
+	pass "C013 info: the raw reason is whole words within the image's record (lists dropped, the flags kept)"
+else fail "C013 info reason" "$why"; fi
+
+# ---- clone --table mbr speaks of the MBR's signature; smaller disk (F1) ----
+rm -f t.img; truncate -s 64M t.img
+"$L" clone c13.img t.img --table mbr --yes >log 2>&1; rc=$?
+if [ $rc = 0 ] && grep -q "same MBR disk signature" log && ! grep -q "disk GUID" log; then
+	pass "C013 clone --table mbr: the identity warning names the MBR disk signature, not the unused GPT's GUIDs"
+else fail "C013 clone mbr identity" "rc=$rc $(cat log)"; fi
+rm -f t.img; truncate -s 40M t.img
+"$L" restore g.qcow2 t.img --yes --offset 0 --length $((40*MiB)) >log 2>&1; rc=$?
+[ $rc = 0 ] && [ "$(grep -c 'every partition fits' log)" = 1 ] && pass "restore onto a smaller disk: 'every partition fits' said once" ||
+	fail "restore fits once" "rc=$rc $(grep -c 'every partition fits' log)"
+if need_root && command -v losetup >/dev/null && rm -f s40.img && truncate -s 40M s40.img && LD=$(losetup -f --show s40.img 2>/dev/null); then
+	"$L" clone c13.img "$LD" --table gpt --yes >log 2>&1; rc=$?
+	losetup -d "$LD"
+	if [ $rc = 0 ] && grep -q "clone done: .*, $((40*MiB)) bytes" log && [ "$(grep -c 'every partition fits' log)" = 1 ] && fat_file s40.img; then
+		pass "clone onto a smaller 40 MiB loop device: done line says 41943040 bytes written, 'every partition fits' once, FAT file intact"
+	else fail "clone smaller" "rc=$rc $(grep -c 'every partition fits' log) $(tail -2 log)"; fi
+else skip "clone onto a smaller block device" "needs root and a loop device"; fi
