@@ -345,25 +345,6 @@ int lb_check_target(struct lb_ctx *ctx, const char *path, uint64_t need,
 int lb_image_min_target(struct lb_ctx *ctx, const char *image,
 			uint64_t *bytes);
 
-/* Added by the TUI (trial 2 F11), additive: lb_restore()'s own fit check
- * for IMAGE onto the whole disk or file TARGET, run before anything is
- * asked so a front-end can mark a disk the restore would refuse: every
- * partition fits, and on a block device the table's sector size and each
- * NTFS/FAT/exFAT volume's match the target's logical sector size (pt.h
- * lb_pt_restore_fit, cases C001, C025, C026; no rule of its own).  Only
- * reads (the target is opened read-only, as the restore's check does).
- * Returns 0 when the restore would go on, -LB_EREFUSED (ctx->msg says
- * why) or another negative errno.  OUT is filled either way once the image
- * opened.  target_fit.c. */
-struct lb_target_fit {
-	uint64_t need;          /* bytes the restore writes from offset 0 */
-	uint32_t image_sector;  /* bytes: the sector size of the image's table
-				 * (has_table) or, without one, of its source */
-	int has_table;          /* the image holds a GPT or MBR it trusts */
-};
-int lb_image_target_fit(struct lb_ctx *ctx, const char *image,
-			const char *target, struct lb_target_fit *out);
-
 /* Engine error codes beyond the errno range, returned negated like errno
  * values (-LB_EREFUSED ...) where an errno alone would not tell which exit
  * code fits, e.g. EIO while writing the target (exit 5) versus EIO while

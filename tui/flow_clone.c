@@ -14,6 +14,29 @@ static const char *why_source(const struct lb_device *d, void *u,
 	return d->size ? NULL : "is empty (0 bytes)";
 }
 
+/* The clone's own refusal checks (lb_clone with check_only: partition fit
+ * and the table's and NTFS/FAT/exFAT volumes' sector size against the
+ * target's, cases C025, C026), so a disk the clone would refuse is marked
+ * before anyone types its name (trial 2 F11).  Nothing is written. */
+static const char *why_fit(const struct lb_device *d,
+			   const struct lb_device *src, char *buf, size_t n)
+{
+	struct lb_ctx ctx = { 0 };
+	struct lb_clone_opts o = { .source = { src->path, 0, 0 },
+		.target = { d->path, 0, 0 }, .check_only = 1 };
+
+	if (lb_clone(&ctx, &o) != -LB_EREFUSED)
+		return NULL;    /* other errors: the clone itself says */
+	if (d->logical_sector && src->logical_sector &&
+	    d->logical_sector != src->logical_sector)
+		snprintf(buf, n, "has %u-byte sectors\n(the source disk uses "
+			 "%u-byte sectors)", d->logical_sector,
+			 src->logical_sector);
+	else
+		snprintf(buf, n, "%s", ctx.msg);
+	return buf;
+}
+
 static const char *why_target(const struct lb_device *d, void *u,
 			      char *buf, size_t n)
 {
@@ -21,7 +44,8 @@ static const char *why_target(const struct lb_device *d, void *u,
 
 	if (!strcmp(d->path, src->path))
 		return "is the source disk";
-	return tui_target_refusal(d, src->size, NULL, buf, n);
+	const char *why = tui_target_refusal(d, src->size, NULL, buf, n);
+	return why ? why : why_fit(d, src, buf, n);
 }
 
 static void result(const struct tui_job *j, const struct lb_device *s,

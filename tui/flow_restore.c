@@ -13,26 +13,31 @@
 struct want {
 	const char *image;
 	uint64_t need;
+	const struct lb_image_info *info;
 };
 
-/* The restore's own fit check (lb_image_target_fit) for IMAGE onto D,
- * once the plain rules passed: a disk whose logical sectors differ from
- * the image's table (or its NTFS/FAT volumes) is refused before anyone
- * types its name (trial 2 F11). */
-static const char *why_fit(const struct lb_device *d, const char *image,
+/* The restore's own refusal checks (lb_restore with check_only: table
+ * and partition fit, the table's and NTFS/FAT/exFAT volumes' sector size
+ * against the disk's, cases C025, C026) for the image onto D, once the
+ * plain rules passed: such a disk is marked before anyone types its name
+ * (trial 2 F11).  Nothing is opened for writing. */
+static const char *why_fit(const struct lb_device *d, const struct want *w,
 			   char *buf, size_t n)
 {
-	struct lb_target_fit f;
 	struct lb_ctx ctx = { 0 };
-	int rc = lb_image_target_fit(&ctx, image, d->path, &f);
+	struct lb_restore_opts o = { .image = w->image,
+		.target = { d->path, 0, 0 }, .check_only = 1 };
+	uint32_t img = w->info->logical_sector ? w->info->logical_sector : 512;
+	int table = 0;
 
-	if (rc != -LB_EREFUSED)
+	if (lb_restore(&ctx, &o) != -LB_EREFUSED)
 		return NULL;    /* other errors: the restore itself says */
-	if (d->logical_sector && f.image_sector &&
-	    d->logical_sector != f.image_sector)
+	for (uint32_t i = 0; i < w->info->nparts && i < LB_MAX_PART_MODES; i++)
+		table |= w->info->parts[i].number != 0;
+	if (d->logical_sector && d->logical_sector != img)
 		snprintf(buf, n, "has %u-byte sectors\n(the image's %s uses "
-			 "%u-byte sectors)", d->logical_sector, f.has_table ?
-			 "table" : "disk", f.image_sector);
+			 "%u-byte sectors)", d->logical_sector, table ?
+			 "table" : "disk", img);
 	else
 		snprintf(buf, n, "%s", ctx.msg);
 	return buf;
@@ -44,7 +49,7 @@ static const char *why_target(const struct lb_device *d, void *u,
 	const struct want *w = u;
 	const char *why = tui_target_refusal(d, w->need, w->image, buf, n);
 
-	return why ? why : why_fit(d, w->image, buf, n);
+	return why ? why : why_fit(d, w, buf, n);
 }
 
 static void result(const struct tui_job *j, const struct lb_device *t,
@@ -175,7 +180,7 @@ static void run(const struct lb_device *t, struct lb_span span,
 static void onto_disk(struct tui_disks *d, const char *image,
 		      const struct lb_image_info *info)
 {
-	struct want w = { image, info->virtual_size };
+	struct want w = { image, info->virtual_size, info };
 	struct lb_ctx ctx = { 0 };
 
 	/* The engine says how small a disk may be (every partition fits). */
@@ -213,7 +218,7 @@ static const char *why_part_disk(const struct lb_device *d, void *u,
 static void onto_partition(struct tui_disks *d, const char *image,
 			   const struct lb_image_info *info)
 {
-	struct want w = { image, info->virtual_size };
+	struct want w = { image, info->virtual_size, info };
 	int i = tui_pick_target(d, "Restore into a partition: which disk?",
 				"Choose the disk that holds the partition to "
 				"overwrite. Nothing is chosen yet: move to a "

@@ -2,11 +2,13 @@
 # Trial 2 F11 in the screens: (1) restoring a 512-byte-sector GPT image, a
 # disk with 4096-byte logical sectors (losetup -b 4096) is listed as
 # "cannot be used" with both sector sizes before anyone types its name (the
-# engine's own fit check, lb_image_target_fit), and cannot be chosen;
+# engine's own checks, lb_restore with check_only), and cannot be chosen;
 # (2) the erase screen names a filesystem that lies on the whole disk
 # (NTFS, its label) instead of "no partitions"; (3) the folder chosen in
-# the browser is where the next Restore starts browsing.  Judged on the
-# screen and on the bytes: the refused and the abandoned disks unchanged.
+# the browser is where the next Restore starts browsing; (4) the clone's
+# target list marks the 4096-byte disk for a 512-byte source the same way.
+# Judged on the screen and on the bytes: refused and abandoned disks
+# unchanged.
 . "$(dirname "$0")/tui_lib.sh"
 
 loops_or_skip f11 || exit 0
@@ -60,5 +62,16 @@ shown "f11 folders: the next browse starts in the last folder" "Images (*.qcow2)
 shown "f11 folders: ... named on the screen" "imgs"
 keys Enter
 shown "f11 folders: and lists its image" "g.qcow2" 10
-esc; esc; esc
-keys q
+esc; esc; esc; tui_wait "Disks in this machine" 10
+
+# Clone: the NTFS disk (512-byte sectors, NTFS made for them) onto the
+# 4096-byte disk is refused by the clone's own check, so it is marked.
+keys c; tui_wait "which disk is the source"
+keys Down; keys Enter
+tui_wait "Clone: which disk should be overwritten?" 20 ||
+	{ fail "f11 clone: target list" "$(screen)"; exit 0; }
+shown "f11 clone: the 4096-byte disk says why it cannot be used" \
+	"^ cannot be used: this disk has 4096-byte sectors"
+shown "f11 clone: ... and the source's sector size" "(the source disk uses 512-byte sectors)"
+esc; tui_wait "Disks in this machine" 10
+check "f11 clone: the 4096-byte disk was not written" test "$(sha256sum <"$T/k.img")" = "$sum_k"
