@@ -198,7 +198,8 @@ static int space_refused(const struct tui_job *j)
  * (lb_table_conflict).  The person chooses which table the backup trusts,
  * or the whole disk raw (what happens without a choice).  Returns 0 with
  * *TABLE set, or -1 on Esc. */
-static int pick_table(const struct lb_span *src, enum lb_table_choice *table)
+static int pick_table(const struct lb_span *src, enum lb_table_choice *table,
+		      int partition)
 {
 	char gpt[200], mbr[200], r0[300], r1[300], *rows[3];
 	char r2[] = "Whole disk raw: every sector (slower, larger image)";
@@ -220,12 +221,64 @@ static int pick_table(const struct lb_span *src, enum lb_table_choice *table)
 			      "Nothing is written to the disk either way; both "
 			      "tables are saved in the image. Which table "
 			      "describes the data to save?", .rows = rows, .n = 3 };
+	if (partition) {        /* trial 2 F3: no raw row for a partition */
+		m.intro = "This disk has a valid GPT and an older MBR that "
+			  "lists other partitions, so \"partition 1\" means "
+			  "two different places. Nothing is written to the "
+			  "disk. Which table's partitions should be listed?";
+		m.title = "Back up a partition: the disk's two tables "
+			  "disagree";
+		m.n = 2;
+	}
 	int r = tui_menu_run(&m);
 	if (r < 0)
 		return -1;
 	*table = pick[r];
-	tui_log("backup: the disk's GPT and MBR disagree; chosen: %s",
+	tui_log("backup%s: the disk's GPT and MBR disagree; chosen: %s",
+		partition ? " (a partition)" : "",
 		r == 0 ? "GPT" : r == 1 ? "MBR" : "whole disk raw");
+	return 0;
+}
+
+/* A kernel partition of DEV over the same bytes as P (its node, its
+ * filesystem), else a name saying which table P is from ("loop0-gpt1"). */
+static void name_part(const struct lb_device *dev, struct lb_partition *p,
+		      enum lb_table_choice t)
+{
+	uint32_t number = p->number;
+
+	for (size_t k = 0; k < dev->nparts; k++)
+		if (dev->parts[k].start == p->start &&
+		    dev->parts[k].size == p->size) {
+			*p = dev->parts[k];
+			p->number = number;
+			return;
+		}
+	snprintf(p->name, sizeof p->name, "%.40s-%s%u", dev->name,
+		 t == LB_TABLE_GPT ? "gpt" : "mbr", number);
+}
+
+/* Case C013 for "Back up a partition" (trial 2 F3): the kernel's list of
+ * DEV's partitions follows the MBR; after the person chose table T the
+ * list is T's partitions (lb_table_partitions): *OUT is DEV with them.
+ * Returns 0, or -1 after saying why when there are none to offer. */
+static int chosen_parts(const struct lb_device *dev, enum lb_table_choice t,
+			struct lb_device *out)
+{
+	static struct lb_partition parts[256];
+	struct lb_ctx ctx = { 0 };
+	int n = lb_table_partitions(&ctx, dev->path, t, parts, 256);
+
+	if (n <= 0) {
+		tui_message("No partitions to offer", n < 0 ? ctx.msg :
+			    "The chosen table lists no partitions.");
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		name_part(dev, &parts[i], t);
+	*out = *dev;
+	out->parts = parts;
+	out->nparts = (size_t)n;
 	return 0;
 }
 
@@ -273,6 +326,7 @@ void tui_flow_backup(struct tui_disks *d, int partition)
 {
 	char dir[4096], name[256];
 	struct tui_src s = { 0 };
+	static struct lb_device alt;    /* s.dev under a C013 choice */
 	enum lb_table_choice table = LB_TABLE_AUTO;
 	int i = tui_pick_disk(d, partition ? "Back up a partition: which disk?"
 			      : "Back up a disk: which one?", partition ?
@@ -287,19 +341,27 @@ void tui_flow_backup(struct tui_disks *d, int partition)
 	s.span = (struct lb_span){ s.dev->path, 0, 0 };
 	s.size = s.dev->size;
 	if (partition) {
-		int p = pick_part(s.dev);
+		int p;
+		if (pick_table(&s.span, &table, 1) != 0 ||
+		    (table != LB_TABLE_AUTO &&
+		     chosen_parts(s.dev, table, &alt) != 0))
+			return;
+		if (table != LB_TABLE_AUTO)
+			s.dev = &alt;   /* the chosen table's partitions */
+		p = pick_part(s.dev);
 		if (p < 0)
 			return;
 		s.part = &s.dev->parts[p];
 		s.span.offset = s.part->start;
 		s.span.length = s.part->size;
 		s.size = s.part->size;
-	} else if (pick_table(&s.span, &table) != 0) {
+	} else if (pick_table(&s.span, &table, 0) != 0) {
 		return;
 	}
 	/* Esc on the name screen goes back one step, to the destination. */
 	for (int named = -1; named != 0;) {
-		if (tui_pick_image_dir(d, s.dev, dir, sizeof dir) != 0)
+		/* the disk as the kernel lists it: all its mounts (C013) */
+		if (tui_pick_image_dir(d, &d->dev[i], dir, sizeof dir) != 0)
 			return;
 		tui_propose_name(&s, "", name, sizeof name);
 		while ((named = tui_ask_name("Back up: name the image", &s, dir,

@@ -11,6 +11,7 @@ printf 'label: dos\nstart=2048,size=4096,type=83\nstart=8192,size=4096,type=7\n'
 sgdisk -o -n1:20480:+8M c13.img >/dev/null
 dd if=mbr.img of=c13.img bs=512 count=1 conv=notrunc status=none
 mkfs.vfat --offset=20480 c13.img 8192 >/dev/null 2>&1
+mcopy -i c13.img@@$((20480*512)) /usr/bin/ls ::/ls 2>/dev/null   # a file to find again
 sum=$(sha256sum <c13.img)
 A=$(mkloop "$T/c13.img") || { skip "table choice" "losetup failed"; exit 0; }
 mkdir "$T/imgs"
@@ -47,3 +48,23 @@ NAME=r.qcow2; if backup_as Down Down; then
 	else fail "C013 screen: raw" "$info"; fi
 else fail "C013 screen: raw backup" "$(screen)"; fi
 check "C013 screen: the source was not written" test "$(sha256sum <"$T/c13.img")" = "$sum"
+
+# ---- "Back up a partition" on the same disk (trial 2 F3): the same
+# question (GPT / MBR, no raw row), then that table's partitions ----
+keys Enter; tui_wait "Disks in this machine"
+keys p; tui_wait "Back up a partition: which disk?"; keys Enter
+shown "C013 partition screen: asks which table before listing partitions" "Back up a partition: the disk's two tables disagree"
+not_shown "C013 partition screen: no whole-disk-raw row for a partition" "Whole disk raw"
+keys Home Enter
+shown "C013 partition screen: GPT chosen: lists GPT partition 1 (8 MiB at LBA 20480)" "gpt1"
+not_shown "C013 partition screen: GPT chosen: the MBR's second partition is not listed" "p2 "
+keys Enter
+tui_wait "Folder $T/imgs"; keys Enter; tui_wait "free of"; keys Enter
+tui_wait "File name of the image"; keys C-u; type_text "pg.qcow2"; keys Enter
+if tui_wait "Backup result" 120 && "$LIFEBOAT" restore "$T/imgs/pg.qcow2" "$T/pg.img" --yes >/dev/null 2>&1 &&
+   [ "$(stat -c %s "$T/pg.img")" = $((16384*512)) ] &&
+   cmp -s <(mtype -i "$T/pg.img" ::/ls 2>/dev/null) /usr/bin/ls &&
+   fsck.vfat -n "$T/pg.img" >/dev/null 2>&1; then
+	pass "C013 partition screen: the image holds GPT partition 1 (8 MiB; its FAT passes fsck.vfat -n, its file reads back)"
+else fail "C013 partition screen: backup of GPT partition 1" "$(screen)"; fi
+check "C013 partition screen: the source was not written" test "$(sha256sum <"$T/c13.img")" = "$sum"
