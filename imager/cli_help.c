@@ -55,6 +55,8 @@ const struct cli_cmd cli_cmds[] = {
 "                        planned for FAT32 destinations\n"
 "  --threads N           compression threads (default: one per core)\n"
 "  --partition N         back up only partition N of SOURCE's partition table\n"
+"                        (GPT and MBR disagree: N of the --table given;\n"
+"                        refused, exit 2, without it)\n"
 "  --offset B --length B back up only this byte range of SOURCE\n"
 "  --force               go on although a filesystem on SOURCE is mounted\n"
 "                        read-write (the image may be inconsistent), and\n"
@@ -73,7 +75,7 @@ const struct cli_cmd cli_cmds[] = {
 "Sizes take K, M, G, T suffixes (powers of 1024).\n" },
 { "restore", cli_restore,
   "restore IMAGE TARGET [--yes] [--verify] [--threads N] [--grow-last]\n"
-  "       [--new-ids] [--partition N | --offset B --length B]",
+  "       [--new-ids] [--partition N [--table gpt|mbr] | --offset B --length B]",
 "Writes the disk held in IMAGE (a Lifeboat or any qcow2 image, or the first\n"
 "piece of a split set) onto TARGET, a disk or a regular file.  A missing\n"
 "file is created sparse at the image's size.  TARGET is refused when it is\n"
@@ -87,10 +89,13 @@ const struct cli_cmd cli_cmds[] = {
 "  --verify          read TARGET back afterwards and compare\n"
 "  --threads N       decompression threads\n"
 "  --partition N     write into partition N of TARGET's partition table\n"
+"  --table gpt|mbr   with --partition, on a TARGET whose GPT and MBR\n"
+"                    disagree: which table numbers N (refused without it)\n"
 "  --offset B --length B  write into this byte range of TARGET\n"
 "  --grow-last       grow the last partition's table entry to the end of a\n"
 "                    larger TARGET, and an ext2/3/4 filesystem in it\n"
-"                    (e2fsck, resize2fs; needs root)\n"
+"                    (e2fsck, resize2fs; needs root); a whole disk only:\n"
+"                    refused with --partition\n"
 "  --new-ids         give the copy new disk/partition GUIDs and MBR\n"
 "                    signature, so both disks can be attached at once\n" },
 { "clone", cli_clone,
@@ -104,7 +109,8 @@ const struct cli_cmd cli_cmds[] = {
 "  --verify          read TARGET back afterwards and compare; a difference\n"
 "                    names the first differing byte (exit 7)\n"
 "  --force           go on although SOURCE is mounted read-write\n"
-"  --partition N     clone only partition N of SOURCE\n"
+"  --partition N     clone only partition N of SOURCE (of --table's\n"
+"                    table when GPT and MBR disagree)\n"
 "  --offset B --length B  clone only this byte range of SOURCE\n"
 "  --grow-last, --new-ids  as for restore\n"
 "  --table gpt|mbr   on a disk whose GPT and MBR disagree, check the fit on\n"
