@@ -29,6 +29,12 @@
 
 struct nrun { uint64_t vcn, len; int64_t lcn; };        /* lcn -1: sparse */
 
+#define MAX_LOST_RUNS 256       /* runs of lost records named by $I30 */
+#define MAX_INDX (1u << 20)     /* index blocks read in all */
+
+/* A run of MFT records whose bytes were not rescued. */
+struct lost { uint64_t first, n, bad; };
+
 struct ntfs {
 	int fd;
 	uint64_t base, csize;           /* partition start, cluster bytes */
@@ -37,6 +43,9 @@ struct ntfs {
 	int nmft;
 	uint64_t nrec;
 	const struct lb_rmap *m;
+	struct lost lost[MAX_LOST_RUNS];        /* for naming through $I30 */
+	int nlost;
+	uint64_t indx;                          /* index blocks read */
 };
 
 static uint64_t le(const uint8_t *p, int n)
@@ -75,13 +84,14 @@ static int parse_boot(struct ntfs *n, uint64_t len, uint64_t *mft_lcn)
 	return 0;
 }
 
-/* Checks and applies the update-sequence fixups of a record. */
-static int fixup(const struct ntfs *n, uint8_t *r)
+/* Checks and applies the update-sequence fixups of a SIZE-byte record
+ * (FILE) or index block (INDX) R whose first bytes must be MAGIC. */
+static int fixup_as(uint8_t *r, uint32_t size, const char *magic)
 {
 	uint32_t ofs = (uint32_t)le(r + 4, 2), cnt = (uint32_t)le(r + 6, 2);
 
-	if (memcmp(r, "FILE", 4) || cnt < 2 || ofs + cnt * 2 > n->rsize ||
-	    (cnt - 1) * 512 > n->rsize)
+	if (memcmp(r, magic, 4) || cnt < 2 || ofs + cnt * 2 > size ||
+	    (cnt - 1) * 512 > size)
 		return -EINVAL;
 	for (uint32_t i = 1; i < cnt; i++) {
 		uint8_t *end = r + i * 512 - 2;
@@ -90,6 +100,11 @@ static int fixup(const struct ntfs *n, uint8_t *r)
 		memcpy(end, r + ofs + 2 * i, 2);
 	}
 	return 0;
+}
+
+static int fixup(const struct ntfs *n, uint8_t *r)
+{
+	return fixup_as(r, n->rsize, "FILE");
 }
 
 /* Attribute TYPE (unnamed when UNNAMED) in record R, or NULL. */
@@ -152,6 +167,8 @@ static int record(const struct ntfs *n, uint64_t num, uint8_t *r,
 	return -ENOENT;
 }
 
+static int fname(const uint8_t *v, char *name, size_t cap, uint64_t *parent);
+
 /* The long (Win32 or POSIX) name of record R and its parent's number. */
 static int file_name(const struct ntfs *n, const uint8_t *r, char *name,
 		     size_t cap, uint64_t *parent)
@@ -167,10 +184,16 @@ static int file_name(const struct ntfs *n, const uint8_t *r, char *name,
 		if (!best || v[65] != 2)         /* 2: the DOS 8.3 name */
 			best = v;
 	}
-	if (!best)
-		return -ENOENT;
-	*parent = le(best, 6);
+	return best ? fname(best, name, cap, parent) : -ENOENT;
+}
+
+/* The name (UTF-8) and parent record of $FILE_NAME value V. */
+static int fname(const uint8_t *v, char *name, size_t cap, uint64_t *parent)
+{
+	const uint8_t *best = v;
 	size_t at = 0;
+
+	*parent = le(best, 6);
 	for (int i = 0; i < best[64] && at + 4 < cap; i++) {
 		uint32_t u = (uint32_t)le(best + 66 + 2 * i, 2);
 		if (u < 0x80) {
@@ -251,9 +274,6 @@ static int load_mft(struct ntfs *n, uint64_t mft_lcn, uint8_t *r)
 	return 0;
 }
 
-/* A run of MFT records whose bytes were not rescued. */
-struct lost { uint64_t first, n, bad; };
-
 /* Where record NUM lies (bytes from the partition start); -ENOENT. */
 static int record_at(const struct ntfs *n, uint64_t num, uint64_t *at)
 {
@@ -286,8 +306,11 @@ static int record_lost(const struct ntfs *n, uint64_t num, struct lost *l)
 }
 
 /* "MFT records A-B lost: up to N files or folders", and L emptied. */
-static int lost_line(struct lost *l, uint32_t part, struct lb_bad_list *out)
+static int lost_line(struct ntfs *n, struct lost *l, uint32_t part,
+		     struct lb_bad_list *out)
 {
+	if (n->nlost < MAX_LOST_RUNS)
+		n->lost[n->nlost++] = *l;
 	char text[160];
 
 	snprintf(text, sizeof text, "MFT records %llu-%llu lost: up to %llu "
@@ -300,6 +323,106 @@ static int lost_line(struct lost *l, uint32_t part, struct lb_bad_list *out)
 	int e = lb_bad_list_add(out, part, "ntfs", text, l->bad);
 	*l = (struct lost){ 0, 0, 0 };
 	return e;
+}
+
+/* 1 when record NUM is in a lost run. */
+static int is_lost(const struct ntfs *n, uint64_t num)
+{
+	for (int i = 0; i < n->nlost; i++)
+		if (num >= n->lost[i].first && num < n->lost[i].first + n->lost[i].n)
+			return 1;
+	return 0;
+}
+
+struct names { struct ntfs *n; const char *dir; uint32_t part;
+	       struct lb_bad_list *out; int err; };
+
+/* Index entries from E to END ($I30 keys are $FILE_NAME values): each one
+ * whose MFT reference is a lost record is listed under DIR/name. */
+static void idx_entries(struct names *w, const uint8_t *e, const uint8_t *end)
+{
+	char name[800], text[1200];
+	uint64_t at, dummy;
+
+	for (int k = 0; k < 65536 && e + 16 <= end && !w->err; k++) {
+		uint32_t len = (uint32_t)le(e + 8, 2), klen = (uint32_t)le(e + 10, 2);
+		const uint8_t *key = e + 16;
+		uint64_t ref = le(e, 6);
+		if (le(e + 12, 4) & 2 || len < 16 || e + len > end)
+			return;                 /* last entry, or damaged */
+		if (klen >= 66 && 16 + klen <= len && 66 + 2u * key[64] <= klen &&
+		    key[65] != 2 && is_lost(w->n, ref) &&
+		    !fname(key, name, sizeof name, &dummy) &&
+		    !record_at(w->n, ref, &at)) {
+			snprintf(text, sizeof text, "%s/%s (MFT record %llu, lost)",
+				 w->dir, name, (unsigned long long)ref);
+			w->err = lb_bad_list_add(w->out, w->part, "ntfs", text,
+				lb_rmap_unfinished(w->n->m, w->n->base + at,
+						   w->n->rsize));
+		}
+		e += len;
+	}
+}
+
+/* The index header at H (of a root or index block of LEN bytes from H). */
+static void idx_header(struct names *w, const uint8_t *h, uint32_t len)
+{
+	uint32_t first = (uint32_t)le(h, 4), total = (uint32_t)le(h + 4, 4);
+
+	if (len >= 16 && first < total && total <= len)
+		idx_entries(w, h + first, h + total);
+}
+
+/* The $INDEX_ALLOCATION blocks (ISZ bytes each) of folder record R. */
+static void idx_blocks(struct names *w, const uint8_t *r, uint32_t isz,
+		       struct nrun *runs, uint8_t *b)
+{
+	struct ntfs *n = w->n;
+	const uint8_t *a = find_attr(n, r, 0xa0, 0, NULL);
+	int k;
+
+	if (!a || !a[8] || (k = runlist(a, runs, MAX_RUNS)) < 0)
+		return;
+	for (int i = 0; i < k && !w->err; i++) {
+		uint64_t bytes = runs[i].len * n->csize;
+		for (uint64_t o = 0; runs[i].lcn >= 0 && o + isz <= bytes &&
+		     n->indx++ < MAX_INDX && !w->err; o += isz)
+			if (!rd(n, b, isz, (uint64_t)runs[i].lcn * n->csize + o) &&
+			    !fixup_as(b, isz, "INDX"))
+				idx_header(w, b + 24, isz - 24);
+	}
+}
+
+/* Names the lost records through the $I30 indexes of the folders that
+ * still read (root index and index blocks). */
+static int name_lost(struct ntfs *n, uint8_t *r, struct nrun *runs,
+		     uint32_t part, struct lb_bad_list *out)
+{
+	char dir[1024];
+	uint8_t *b = malloc(65536);
+	struct names w = { n, dir, part, out, b ? 0 : -ENOMEM };
+	uint64_t at;
+
+	for (uint64_t i = 0; i < n->nrec && !w.err; i++) {
+		const uint8_t *a;
+		if (record(n, i, r, &at) || (le(r + 22, 2) & 3) != 3 ||
+		    le(r + 32, 8) != 0 || !(a = find_attr(n, r, 0x90, 0, NULL)) ||
+		    a[8])
+			continue;       /* not a readable folder base record */
+		uint32_t vlen = (uint32_t)le(a + 16, 4), vofs = (uint32_t)le(a + 20, 2);
+		if (vofs + vlen > le(a + 4, 4) || vlen < 32)
+			continue;
+		const uint8_t *v = a + vofs;
+		uint32_t isz = (uint32_t)le(v + 8, 4);
+		dir[0] = 0;
+		if (i != 5)
+			path_of(n, r, i, dir, sizeof dir);
+		idx_header(&w, v + 16, vlen - 16);
+		if (isz >= 512 && isz <= 65536 && !(isz & (isz - 1)))
+			idx_blocks(&w, r, isz, runs, b);
+	}
+	free(b);
+	return w.err;
 }
 
 int lb_rescue_ntfs_files(int fd, uint64_t base, uint64_t len, uint32_t part,
@@ -324,7 +447,7 @@ int lb_rescue_ntfs_files(int fd, uint64_t base, uint64_t len, uint32_t part,
 		if (record_lost(n, i, &lost))
 			continue;
 		if (lost.n)
-			e = lost_line(&lost, part, out);
+			e = lost_line(n, &lost, part, out);
 		if (record(n, i, r, &at) || !(le(r + 22, 2) & 1) ||
 		    le(r + 32, 8) != 0)
 			continue;       /* unreadable, free, or an extension */
@@ -334,7 +457,9 @@ int lb_rescue_ntfs_files(int fd, uint64_t base, uint64_t len, uint32_t part,
 		e = lb_bad_list_add(out, part, "ntfs", path, bad);
 	}
 	if (!e && lost.n)
-		e = lost_line(&lost, part, out);
+		e = lost_line(n, &lost, part, out);
+	if (!e && n->nlost)
+		e = name_lost(n, r, runs, part, out);
 out:
 	free(r);
 	free(runs);

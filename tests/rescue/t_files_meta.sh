@@ -4,7 +4,8 @@
 # inode table (all of it from inode 1, or one block of file inodes whose
 # paths the readable folders still give), the ext4 primary superblock
 # (the list is made from the backup superblock), the FAT16 first FAT and
-# root folder, NTFS MFT records.  Each line is asserted exactly.  No root:
+# root folder, NTFS MFT records (the files named through their folder's
+# $I30 index).  Each line is asserted exactly.  No root:
 # mkfs.ext4 -d, mkfs.fat + mcopy, mkntfs + ntfscp on image files.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/rescue_lib.sh"
@@ -25,6 +26,10 @@ for f in a b c; do mcopy -i "$T/fat.img" "$T/root/file_$f.bin" "::/FILE_$f.BIN";
 truncate -s 16M "$T/ntfs.img"
 mkntfs -F -Q "$T/ntfs.img" >/dev/null 2>&1
 for f in a b c d e; do ntfscp -f "$T/ntfs.img" "$T/root/file_$f.bin" "file_$f.bin" >/dev/null 2>&1; done
+# 35 more files: the root folder's $I30 index no longer fits in its MFT
+# record, so the names of lost records come from its index blocks (INDX).
+echo small >"$T/small.txt"
+for i in $(seq 10 44); do ntfscp -f "$T/ntfs.img" "$T/small.txt" "more_$i.txt" >/dev/null 2>&1; done
 truncate -s 120M "$T/disk.img"
 printf 'label: dos\nstart=2048, size=49152, type=83\nstart=51200, size=32768, type=6\nstart=83968, size=32768, type=7\n' |
 	sfdisk -q "$T/disk.img" >/dev/null
@@ -66,8 +71,10 @@ want="[partition 1, ext4] inode table of group 0 (inodes 1-32): the files with t
 [partition 2, vfat] first FAT (the second copy is intact: fsck.fat can restore it; the list used it) (512 bytes unreadable)
 [partition 2, vfat] root folder: the entries in its lost sectors are lost (2048 bytes unreadable)
 [partition 3, ntfs] /\$MFT (2048 bytes unreadable)
-[partition 3, ntfs] MFT records 64-65 lost: up to 2 files or folders (2048 bytes unreadable)"
-check "lost ext4 inode table, FAT16 first FAT + root folder, NTFS MFT records: each named" "$got" "$want"
+[partition 3, ntfs] MFT records 64-65 lost: up to 2 files or folders (2048 bytes unreadable)
+[partition 3, ntfs] /file_a.bin (MFT record 64, lost) (1024 bytes unreadable)
+[partition 3, ntfs] /file_b.bin (MFT record 65, lost) (1024 bytes unreadable)"
+check "lost ext4 inode table, FAT16 first FAT + root folder, NTFS MFT records (files named through the root's index blocks): each named" "$got" "$want"
 "$LIFEBOAT" info "$T/a.qcow2" 2>&1 | grep -qF "inode table of group 0 (inodes 1-32)" &&
 	pass "lifeboat info lists the lost metadata too" ||
 	fail "lifeboat info lists the lost metadata too"
