@@ -416,6 +416,9 @@ int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 	/* pt.h: a smaller target is fine when every partition fits (C001);
 	 * then only the bytes it holds are copied and compared */
 	need = s->size;
+	/* mounted / in use before "too small" (trial 2 F7) */
+	if ((r = lb_check_target(ctx, o->target.path, 0, o->source.path)) < 0)
+		goto out;
 	if ((r = lb_pt_clone_fit_choice(ctx, s, &o->target, &need, o->table)) < 0)
 		goto out;
 	s->size = need;

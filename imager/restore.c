@@ -370,6 +370,10 @@ int lb_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o)
 	}
 	/* pt.h: a smaller target is fine when every partition fits (C001) */
 	s.limit = s.size;
+	/* mounted / in use before "too small": that is the reason to hear
+	 * (trial 2 F7); open_target checks again with the size */
+	if ((r = lb_check_target(ctx, o->target.path, 0, o->image)) < 0)
+		goto out;
 	if ((r = lb_pt_restore_fit(ctx, s.img, &o->target, &s.limit)) ||
 	    (r = open_target(ctx, &po, s.limit, &s.t)) || o->check_only ||
 	    (r = lb_dev_check_capacity(ctx, s.t, s.limit)) < 0)   /* C007 */

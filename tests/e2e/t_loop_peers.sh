@@ -8,7 +8,8 @@
 # without --force (mounted read-write) and goes on with it; a loop device
 # over bytes that do not overlap (partition 1) may still be written; after
 # the unmount the whole-file loop device may be written again.  The
-# clone --partition case is the trial's own command.
+# clone --partition case is the trial's own command; a mounted target too
+# small for the image hears of the mount first.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/disks_b.sh"
 
@@ -51,6 +52,12 @@ refused "clone --partition 2 into it is refused" -- \
 	"$LIFEBOAT" clone "$T/src2.img" "$LM" --partition 2 --yes
 refused "restore into it is refused" -- "$LIFEBOAT" restore "$T/small.qcow2" "$LM" --yes
 refused "restore into the backing file itself is refused" -- "$LIFEBOAT" restore "$T/small.qcow2" "$T/gm.img" --yes
+"$LIFEBOAT" backup "$T/src2.img" "$T/g.qcow2" >/dev/null 2>&1 || fail "backup of the GPT disk copy" "exit $?"
+refused "restore onto the mounted loop device itself is refused" -- "$LIFEBOAT" restore "$T/g.qcow2" "$LP" --yes
+out=$("$LIFEBOAT" restore "$T/g.qcow2" "$LP" --yes 2>&1)
+[[ $out == *"mounted at $T/mnt"* && $out != *"too small"* && $out != *"needs at least"* ]] &&
+	pass "a mounted target too small for the image is refused for the mount, not the size" ||
+	fail "a mounted target too small for the image is refused for the mount, not the size" "$(echo "$out" | tail -1)"
 refused "backup of the whole-file loop device is refused without --force" -- \
 	"$LIFEBOAT" backup "$LM" "$T/b1.qcow2"
 refused "backup of the disk file backing the mounted loop device is refused without --force" -- \
