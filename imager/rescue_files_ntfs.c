@@ -211,21 +211,27 @@ static int fname(const uint8_t *v, char *name, size_t cap, uint64_t *parent)
 	return 0;
 }
 
-/* "/dir/sub/file" for record R, following parents up to the root (5). */
+/* "/dir/sub/file" for record R, following parents up to the root (5);
+ * parents that loop (a record its own parent, or deeper than MAX_DEPTH)
+ * give "(parent loop)/file". */
 static void path_of(const struct ntfs *n, const uint8_t *r, uint64_t num,
 		    char *out, size_t cap)
 {
 	uint8_t *p = malloc(n->rsize);
-	char name[800];
-	uint64_t parent, at;
+	char name[800], leaf[800];
+	uint64_t parent, at, cur = num;
+	int d, loop = 0;
 
 	snprintf(out, cap, "(MFT record %llu)", (unsigned long long)num);
-	if (!p || file_name(n, r, name, sizeof name, &parent)) {
+	if (!p || file_name(n, r, leaf, sizeof leaf, &parent)) {
 		free(p);
 		return;
 	}
-	snprintf(out, cap, "/%s", name);
-	for (int d = 0; d < MAX_DEPTH && parent != 5; d++) {
+	snprintf(out, cap, "/%s", leaf);
+	for (d = 0; d < MAX_DEPTH && parent != 5; d++) {
+		if ((loop = parent == cur))
+			break;
+		cur = parent;
 		if (record(n, parent, p, &at) ||
 		    file_name(n, p, name, sizeof name, &parent))
 			break;
@@ -236,6 +242,8 @@ static void path_of(const struct ntfs *n, const uint8_t *r, uint64_t num,
 		out[0] = '/';
 		memcpy(out + 1, name, k);
 	}
+	if (loop || d == MAX_DEPTH)
+		snprintf(out, cap, "(parent loop)/%s", leaf);
 	free(p);
 }
 

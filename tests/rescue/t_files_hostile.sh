@@ -4,13 +4,14 @@
 # with 1100 entries (and the folder DIRX) all sharing one chain that touches a bad sector, a long
 # name carrying ESC and other control bytes, a "folder" whose cluster holds
 # no "." entry, an entry claiming 4 GiB; an ext4 partition after it with
-# one damaged file.  The list must stay bounded (1000 lines for the FAT and
+# one damaged file; an NTFS partition whose damaged file names itself as
+# its parent folder.  The list must stay bounded (1000 lines for the FAT and
 # one "... and N more (list cut short)"), escaped, no line claiming more
 # than the partition, and the ext4 file must still be named.  No root.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/rescue_lib.sh"
 
-for t in qemu-img sfdisk mkfs.fat mkfs.ext4 debugfs python3; do
+for t in qemu-img sfdisk mkfs.fat mkfs.ext4 debugfs python3 mkntfs ntfscp; do
 	have $t || { skip "hostile FAT in the damaged files list" "$t not installed"; exit 0; }
 done
 
@@ -53,13 +54,38 @@ mkdir -p "$T/root"
 head -c 300000 /dev/urandom >"$T/root/file_c.bin"
 mkfs.ext4 -q -F -b 4096 -d "$T/root" "$T/ext.img" 16M >/dev/null 2>&1 ||
 	{ skip "hostile FAT in the damaged files list" "mkfs.ext4 -d failed"; exit 0; }
-truncate -s 40M "$T/disk.img"
-printf 'label: dos\nstart=2048, size=32768, type=6\nstart=36864, size=32768, type=83\n' |
+# NTFS: victim.bin (MFT record 64) gets its own record as $FILE_NAME parent.
+truncate -s 16M "$T/ntfs.img"
+mkntfs -F -Q "$T/ntfs.img" >/dev/null 2>&1
+{ printf 'LIFEBOAT-MARKER-NTFS'; head -c 150000 /dev/urandom; } >"$T/victim.bin"
+ntfscp -f "$T/ntfs.img" "$T/victim.bin" victim.bin >/dev/null 2>&1
+python3 - "$T/ntfs.img" <<'EOF'
+import struct, sys
+f = open(sys.argv[1], 'r+b')
+b = f.read(512)
+bps, spc = struct.unpack_from('<HB', b, 11)
+mft = struct.unpack_from('<Q', b, 48)[0] * bps * spc
+rec = mft + 64 * 1024
+f.seek(rec)
+r = bytearray(f.read(1024))
+pos = struct.unpack_from('<H', r, 20)[0]
+while struct.unpack_from('<I', r, pos)[0] != 0x30:
+    pos += struct.unpack_from('<I', r, pos + 4)[0]
+val = pos + struct.unpack_from('<H', r, pos + 20)[0]
+seq = struct.unpack_from('<H', r, 16)[0]
+struct.pack_into('<Q', r, val, 64 | seq << 48)
+f.seek(rec)
+f.write(r)
+EOF
+noff=$(grep -obUa LIFEBOAT-MARKER-NTFS "$T/ntfs.img" | head -1 | cut -d: -f1)
+truncate -s 60M "$T/disk.img"
+printf 'label: dos\nstart=2048, size=32768, type=6\nstart=36864, size=32768, type=83\nstart=69632, size=32768, type=7\n' |
 	sfdisk -q "$T/disk.img" >/dev/null
+dd if="$T/ntfs.img" of="$T/disk.img" bs=512 seek=69632 conv=notrunc status=none
 dd if="$T/fat.img" of="$T/disk.img" bs=512 seek=2048 conv=notrunc status=none
 dd if="$T/ext.img" of="$T/disk.img" bs=512 seek=36864 conv=notrunc status=none
 blk=$(debugfs -R "blocks /file_c.bin" "$T/ext.img" 2>/dev/null | awk '{print $2}')
-badmap "$T/bad.map" "$((2048 + csec + 1)):1 $((36864 + blk * 8 + 1)):1"
+badmap "$T/bad.map" "$((2048 + csec + 1)):1 $((36864 + blk * 8 + 1)):1 $((69632 + noff / 512 + 40)):1"
 
 LIFEBOAT_FAULT_MAP=$T/bad.map "$LIFEBOAT" rescue "fault:$T/disk.img" "$T/h.qcow2" \
 	--no-data-first >"$T/out" 2>&1
@@ -79,6 +105,10 @@ n=$(grep -c '\[partition 1, vfat\]' "$T/list")
 grep -qxF '  [partition 2, ext4] /file_c.bin (512 bytes unreadable)' "$T/list" &&
 	pass "the ext4 partition after the hostile FAT is still listed" ||
 	fail "the ext4 partition after the hostile FAT is still listed" "$(tail -3 "$T/list")"
+
+grep -qxF '  [partition 3, ntfs] (parent loop)/victim.bin (512 bytes unreadable)' "$T/list" &&
+	pass "an NTFS file that is its own parent: named once as '(parent loop)/victim.bin'" ||
+	fail "an NTFS file that is its own parent: named once as '(parent loop)/victim.bin'" "$(grep ntfs "$T/list")"
 
 grep -qxF '  [partition 1, vfat] folder /DIRX: entries look damaged, not walked (0 bytes unreadable)' "$T/list" &&
 	pass "a 'folder' without its '.' entry is reported once, not walked" ||
