@@ -315,6 +315,37 @@ static int export_check(const struct rargs *a)
 	return 0;
 }
 
+/* The files a rescue writes beside IMAGE (rescue_job.c, rescue_store.c,
+ * sysfs_timeout.c) get the checks of any output too: none may be the
+ * source or over its bytes (lb_check_overlap), nor a device node or other
+ * non-regular file (they are opened with O_TRUNC).  0 or an exit code. */
+static int side_check(const struct rargs *a)
+{
+	static const char *const side[] = { ".rescue-map", ".rescue-map.tmp",
+		".rescue-scan", ".rescue-sysfs", ".rescue-sysfs.tmp" };
+	struct lb_span src = { .path = a->o.source.path };
+	char name[4200], why[4400];
+	struct lb_ctx ctx = { 0 };
+	struct stat st;
+	int r;
+
+	for (size_t i = 0; i < sizeof side / sizeof *side; i++) {
+		struct lb_span out = { .path = name };
+		snprintf(name, sizeof name, "%s%s", a->o.image, side[i]);
+		if (stat(name, &st) < 0)
+			continue;
+		if ((r = lb_check_overlap(&ctx, &src, &out)) < 0)
+			return cli_fail("rescue", &ctx, r);
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(why, sizeof why, "the rescue writes %s beside "
+				 "the image, and it is not a regular file (a "
+				 "device node, directory or pipe)", name);
+			return export_refuse(a->o.image, why);
+		}
+	}
+	return 0;
+}
+
 /* Writes M to FILE through a new temporary file next to it (created with
  * O_EXCL, so it never opens a device or someone's file), fsync, rename. */
 static int save_map(const struct lb_rmap *m, const char *file)
@@ -396,6 +427,8 @@ int cli_rescue(int argc, char **argv)
 			       a.export_map);
 		return code;
 	}
+	if ((code = side_check(&a)))
+		return code;
 	cli_ctx_init(&ctx);
 	a.o.stats = &st;
 	r = lb_rescue(&ctx, &a.o);

@@ -6,7 +6,9 @@
 # node (with root: a loop device over the source and an unrelated one, the
 # node stays a block device).  An existing regular file needs --force (exit
 # 1 without, as backup with an existing image); a new file is written whole
-# (a ddrescue mapfile) and no temporary file is left behind.
+# (a ddrescue mapfile) and no temporary file is left behind.  The files a
+# rescue writes beside IMAGE (.rescue-map, .rescue-scan, ...) may not be
+# the source or non-regular files either; a missing source exits 4.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/disks_b.sh"
 
@@ -52,6 +54,19 @@ out=$("$LIFEBOAT" rescue "$T/src.img" "$T/a.qcow2" --export-map "$T/a.map" 2>&1)
 out=$("$LIFEBOAT" rescue "$T/src.img" "$T/a.qcow2" --export-map "$T/a.map" --force 2>&1); rc=$?
 [ $rc = 0 ] && grep -q '^0x00000000' "$T/a.map" && pass "--force replaces an existing map file" ||
 	fail "--force replaces an existing map file" "exit $rc: $out"
+
+# the files a rescue writes beside IMAGE get the same checks
+cp "$T/src.img" "$T/v.rescue-map"
+refused "a source named IMAGE.rescue-map is refused" "$T/v.rescue-map" "source" -- \
+	"$LIFEBOAT" rescue "$T/v.rescue-map" "$T/v"
+mkdir "$T/w.rescue-scan"
+out=$("$LIFEBOAT" rescue "$T/src.img" "$T/w" 2>&1 </dev/null); rc=$?
+[ $rc = 3 ] && [[ $out == *"w.rescue-scan beside the image, and it is not a regular file"* ]] && [ -d "$T/w.rescue-scan" ] &&
+	pass "a side file that is a folder is refused" || fail "a side file that is a folder is refused" "exit $rc: $out"
+# trial 2 Misc: a missing source is exit 4 with backup's words
+out=$("$LIFEBOAT" rescue "$T/nonexist" "$T/n.qcow2" 2>&1); rc=$?
+[ $rc = 4 ] && [[ $out == *"rescue FAILED: $T/nonexist: cannot open for reading: No such file or directory"* ]] &&
+	pass "rescue of a missing source exits 4" || fail "rescue of a missing source exits 4" "exit $rc: $out"
 
 if ! have_loop; then
 	skip "export onto device nodes" "needs root and working loop devices (losetup)"
