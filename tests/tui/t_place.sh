@@ -32,8 +32,10 @@ shown "place: backup finished on the mounted partition" "Backup finished: the im
 keys Enter; tui_wait "Disks in this machine"
 
 keys r; tui_wait "Where are the images?"; keys Enter
-tui_wait "Folder: /mnt/lifeboat/${d}p1"; keys Down Enter   # backups/
-tui_wait "Folder: /mnt/lifeboat/${d}p1/backups"; keys Enter
+# The browser starts in the folder chosen for the backup (trial 2 F11).
+shown "place: the restore starts browsing in the folder chosen last" \
+	"Folder: /mnt/lifeboat/${d}p1/backups"
+keys Enter
 shown "place: restore lists the image on the partition" "s.qcow2"
 keys Enter; tui_wait "onto what?"; keys Enter
 shown "place: the drive holding the image is refused" "cannot be used: this disk holds the image being restored"
