@@ -9,8 +9,14 @@
  * Bounded: at most WALK_MAX directory entries and DEPTH_MAX levels; each
  * inode is checked once (a seen-bitmap), so hard links and loops cost
  * nothing.  Filesystems whose span holds no unreadable byte are skipped
- * without being opened.  A filesystem libext2fs cannot open (its
- * superblock was in a bad area) is named in the log and skipped.
+ * without being opened.  Lost metadata is listed too, per block group
+ * (superblock/descriptors, bitmaps, inode table blocks as inode ranges,
+ * and the journal); a path whose inode lies in a lost inode-table block
+ * is named from its readable folder.  A lost primary superblock or group
+ * 0 descriptors: opened from the first backup superblock (ext4 disk
+ * layout, "Block Groups"; as e2fsck -b).  A filesystem that cannot be
+ * opened at all is named in the log and by one line.  Each partition's
+ * lines are bounded by rescue_badlist.c (lb_bad_list_begin/end).
  * FAT12/16/32 is walked by rescue_files_fat.c, NTFS by
  * rescue_files_ntfs.c, exFAT by rescue_files_exfat.c.
  */

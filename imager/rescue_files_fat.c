@@ -17,6 +17,14 @@
  * chains shared by many entries reach it (-EUCLEAN) — without it, a
  * million entries on one looping chain would take hours.  Names: the long name when its entries are
  * intact (UTF-16 to UTF-8, BMP only), else the 8.3 short name.
+ *
+ * Lost metadata is listed (reserved sectors, each FAT copy, the root
+ * folder); when the first FAT lost bytes and the second did not, the walk
+ * reads the second.  Folder entries in lost sectors are skipped, not taken
+ * for the end.  An entry that cannot be sound (bogus()) ends its folder
+ * with one "entries look damaged" line, and a "folder" whose first cluster
+ * has no "." entry is not walked: a hostile or scrambled FAT gives a few
+ * lines, not thousands of junk names.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -9,8 +9,14 @@
  * are checked against the rescue map; a file that touches a byte not
  * finished is listed under the path built from its $FILE_NAME parents.
  *
+ * Records in lost sectors are listed as runs ("MFT records 64-71 lost"),
+ * then named through the $I30 indexes of the folders that still read
+ * (INDEX_ROOT and INDX blocks; each key is a $FILE_NAME with its MFT
+ * reference).
+ *
  * Bounded: at most MAX_RUNS runs per runlist, MAX_RECORDS records, 64
- * parent levels.  Not handled (not listed): $DATA spread over extension
+ * parent levels (a loop gives "(parent loop)/name"), MAX_INDX index
+ * blocks, MAX_LOST_RUNS runs named.  Not handled (not listed): $DATA spread over extension
  * records through an $ATTRIBUTE_LIST (very fragmented files), named
  * streams.  The reader is self-contained (fs_ntfs.c, which plans used
  * blocks, keeps its own static one).
