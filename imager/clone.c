@@ -407,8 +407,11 @@ int lb_clone(struct lb_ctx *ctx, const struct lb_clone_opts *o)
 
 	ctx->msg[0] = 0;
 	if (created && (r = lb_part_prepare(ctx, o->target.path,
-					    o->source.path, part, sizeof part)))
-		return r;
+					    o->source.path, part, sizeof part))) {
+		if (r < 0)
+			return r;
+		created = 0;    /* it exists: written in place */
+	}
 	if (created)
 		po.target.path = part;
 	if ((r = open_source(ctx, o, &s)) < 0)

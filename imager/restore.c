@@ -355,8 +355,11 @@ int lb_restore(struct lb_ctx *ctx, const struct lb_restore_opts *o)
 
 	ctx->msg[0] = 0;
 	if (created && (r = lb_part_prepare(ctx, o->target.path, o->image,
-					    part, sizeof part)))
-		return r;
+					    part, sizeof part))) {
+		if (r < 0)
+			return r;
+		created = 0;    /* it exists: written in place */
+	}
 	if (created)
 		po.target.path = part;
 	if ((r = lb_imgr_open(ctx, o->image, 0, &s.img)) ||

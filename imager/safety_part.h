@@ -16,7 +16,8 @@
  * lb_check_target passes on it (it is not IMAGE, the file being read, nor
  * backing a loop device in use); one that is not a regular file (a device
  * node, a folder) is refused (-LB_EREFUSED, exit 3, ctx->msg says so).
- * 0 or -errno. */
+ * 0, 1 when TARGET exists after all (a test-only "fault:FILE" name of an
+ * existing FILE: write it in place), or -errno. */
 int lb_part_prepare(struct lb_ctx *ctx, const char *target,
 		    const char *image, char *part, size_t n);
 
