@@ -10,6 +10,7 @@
  */
 #include <blkid/blkid.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -86,8 +87,13 @@ int lb_fs_probe_session(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
 	blkid_probe_enable_partitions(pr, 0);
 	if (session)
 		blkid_probe_set_hint(pr, "session_offset", session);
+	/* No readahead while libblkid probes: on a failing disk a bad
+	 * sector in the readahead window past what it asked for would fail
+	 * its read (issue 6); back to normal for whoever reads on. */
+	posix_fadvise(dev->fd, 0, 0, POSIX_FADV_RANDOM);
 	errno = 0;
 	r = blkid_do_safeprobe(pr);
+	posix_fadvise(dev->fd, 0, 0, POSIX_FADV_NORMAL);
 	if ((r < 0 && r != -2) || (r == 1 && errno == EIO)) {
 		/* a read failed, not "nothing found": libblkid 2.38 returns
 		 * -errno (-EIO), older ones -1 with errno set */

@@ -11,7 +11,8 @@
  * damaged fs must still be saveable: raw saves everything), a bitmap that
  * fails its checksum, and a bitmap whose used count disagrees with the
  * group descriptors' free counts (C042).  Block 0 and the superblock
- * area are always stored.
+ * area are always stored.  A block bitmap that does not read (a failing
+ * disk) makes this filesystem raw with the byte of the failed read.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +20,46 @@
 #include <ext2fs/ext2fs.h>
 #include <et/com_err.h>
 #include "fs.h"
+
+/* Where libext2fs's reads failed (its I/O channel's read_error hook), so
+ * that a filesystem imaged raw for an unreadable sector says where. */
+struct ext_ioerr {
+	int seen;
+	unsigned long long block;       /* in the channel's blocks, fs-relative */
+	long long bytes;                /* length of the failed read */
+	int block_size;
+};
+
+static errcode_t on_read_error(io_channel ch, unsigned long block, int count,
+			       void *data, size_t size, int actual,
+			       errcode_t error)
+{
+	ext2_filsys fs = ch->app_data;          /* libext2fs sets it so */
+	struct ext_ioerr *e = fs && fs->magic == EXT2_ET_MAGIC_EXT2FS_FILSYS ?
+			      fs->priv_data : NULL;
+
+	if (e && !e->seen) {
+		e->seen = 1;
+		e->block = block;
+		e->block_size = ch->block_size;
+		e->bytes = count < 0 ? -(long long)count :
+			   (long long)count * ch->block_size;
+	}
+	return error;
+}
+
+/* The raw reason for a failed metadata read: the byte when the hook saw
+ * the failed read, else libext2fs's words. */
+static int io_raw(struct lb_fs_info *info, const struct ext_ioerr *x,
+		  uint64_t base, const char *what, errcode_t e)
+{
+	if (x->seen)
+		return lb_fs_raw(info, "ext: I/O error at byte %llu (a %lld-byte read) while reading its %s: imaged raw",
+				 (unsigned long long)(base + x->block * (uint64_t)x->block_size),
+				 x->bytes, what);
+	return lb_fs_raw(info, "ext: %s unreadable or failing its checksum: %s",
+			 what, error_message(e));
+}
 
 static int check_state(ext2_filsys fs, struct lb_fs_info *info)
 {
@@ -80,6 +121,7 @@ int lb_fs_ext_used(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
 		   uint64_t len, struct lb_extmap *map, struct lb_fs_info *info)
 {
 	char opts[64];
+	struct ext_ioerr iox = { 0 };
 	ext2_filsys fs = NULL;
 	errcode_t e;
 	int r;
@@ -99,9 +141,11 @@ int lb_fs_ext_used(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t off,
 	info->fs_bytes = (uint64_t)ext2fs_blocks_count(fs->super) * fs->blocksize;
 	if ((r = check_state(fs, info)))
 		goto out;
+	fs->priv_data = &iox;
+	if (fs->io)
+		fs->io->read_error = on_read_error;
 	if ((e = ext2fs_read_block_bitmap(fs))) {
-		r = lb_fs_raw(info, "ext: block bitmap unreadable or failing its checksum: %s",
-			      error_message(e));
+		r = io_raw(info, &iox, dev->base + off, "block bitmap", e);
 		goto out;
 	}
 	if ((r = check_counts(fs, info)) || (r = add_runs(fs, off, map)))

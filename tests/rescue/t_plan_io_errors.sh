@@ -229,6 +229,19 @@ blk_case mbr-last4k "$T/mbr.img" "$((N - 5)):1" "$P2RAW" "1" \
 	"partition 1 \(vfat\): used blocks; partition 2 \(unknown\): raw \(libblkid failed"
 blk_case mbr-last "$T/mbr.img" "$L:1" \
 	"backup GPT header unreadable \(I/O error at LBA $L\), in the disk's last sector" "1"
+# a sector in partition 2's ext4 block bitmap (libext2fs reads it through
+# its own descriptor): partition 2 raw, the byte of the failed read named,
+# partition 1 keeps its map.  1 KiB blocks without flex_bg put group 1's
+# bitmap 8 MiB into the filesystem, away from what libblkid reads to
+# identify it (a bad sector there fails libblkid, as mbr-last4k shows).
+if mkfs.ext4 -q -F -b 1024 -O ^flex_bg,^resize_inode -d "$T/root" "$T/ext1k.img" 23M >/dev/null 2>&1; then
+	mkdisk_fs dos "$T/mbr1k.img" 1k
+	bb=$(dumpe2fs "$T/ext1k.img" 2>/dev/null | sed -n 's/.*Block bitmap at \([0-9]*\).*/\1/p' | sed -n 2p)
+	blk_case ext-bitmap "$T/mbr1k.img" "$((18432 + bb * 2 + 1)):1" \
+		"partition 2: .*raw.*ext: I/O error at byte $(( (18432 + bb * 2) * 512 )) \(a 1024-byte read\) while reading its block bitmap" "1"
+else
+	skip "block device, ext-bitmap" "mkfs.ext4 -b 1024 failed"
+fi
 blk_case gpt-array3 "$T/gpt.img" "3:1" \
 	"primary GPT entry array unreadable \(I/O error at LBA 3\); using the backup at LBA $L" "1 2"
 blk_case gpt-backup-page "$T/gpt.img" "$((N - 3)):1" \
