@@ -212,7 +212,11 @@ static void ext_group(struct walk *w, dgrp_t g, blk64_t backup)
 	bad = g == 0 ? lb_rmap_unfinished(w->m, w->base + 1024, 1024) :
 	      sb ? blk_bad(w, sb, 1) : 0;
 	bad += od ? blk_bad(w, od, fs->desc_blocks) : nd ? blk_bad(w, nd, 1) : 0;
-	if (g == 0)
+	if (g == 0 && bad && blk_bad(w, backup, 1 + fs->desc_blocks))
+		snprintf(line, sizeof line, "superblock / group descriptors "
+			 "(the backup at block %llu was lost too)",
+			 (unsigned long long)backup);
+	else if (g == 0)
 		snprintf(line, sizeof line, "superblock / group descriptors: "
 			 "the backup at block %llu is intact (e2fsck -b %llu "
 			 "can restore them)", (unsigned long long)backup,
@@ -259,7 +263,7 @@ static errcode_t open_ext(struct walk *w, const char *data, blk64_t *backup)
 	*backup = 32768;
 	if (!lb_rmap_unfinished(w->m, w->base + 1024, 1024) &&
 	    !(e = ext2fs_open2(data, opt, flags, 0, 0, unix_io_manager, &w->fs))) {
-		*backup = w->fs->blocksize == 1024 ? 8193 :
+		*backup = w->fs->super->s_first_data_block +
 			  w->fs->super->s_blocks_per_group;
 		if (!blk_bad(w, w->fs->super->s_first_data_block + 1,
 			     w->fs->desc_blocks))

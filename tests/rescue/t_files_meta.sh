@@ -101,3 +101,14 @@ got=$(rescue_list "$T/c.map" "$T/c.qcow2")
 want="[partition 1, ext4] superblock / group descriptors: the backup at block 8193 is intact (e2fsck -b 8193 can restore them) (1024 bytes unreadable)
 [partition 1, ext4] /file_c.bin (512 bytes unreadable)"
 check "ext4 primary superblock lost: said so, files listed from the backup superblock" "$got" "$want"
+
+# D: group 0's block and inode bitmaps and one journal block.
+bb=$(dumpe2fs "$T/ext.img" 2>/dev/null | sed -n 's/.*Block bitmap at \([0-9]*\).*/\1/p' | head -1)
+ib=$(dumpe2fs "$T/ext.img" 2>/dev/null | sed -n 's/.*Inode bitmap at \([0-9]*\).*/\1/p' | head -1)
+jb=$(debugfs -R "bmap <8> 5" "$T/ext.img" 2>/dev/null)
+badmap "$T/d.map" "$((2048 + bb * 2)):2 $((2048 + ib * 2)):2 $((2048 + jb * 2)):2"
+got=$(rescue_list "$T/d.map" "$T/d.qcow2")
+want="[partition 1, ext4] block bitmap of group 0 (e2fsck rebuilds it) (1024 bytes unreadable)
+[partition 1, ext4] inode bitmap of group 0 (e2fsck rebuilds it) (1024 bytes unreadable)
+[partition 1, ext4] journal (1024 bytes unreadable)"
+check "ext4 block/inode bitmaps and a journal block: each named" "$got" "$want"
