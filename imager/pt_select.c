@@ -49,8 +49,8 @@ static const struct lb_pt_part *find(const struct lb_pt *pt, uint32_t number)
 }
 
 /* "GPT partition N is LBA a+b (c bytes)" or "the GPT has no partition N",
- * of table CHOICE of DISK, into OUT. */
-static void describe_n(struct lb_ctx *ctx, const char *disk,
+ * of table CHOICE of DISK, into OUT.  Returns 1 when the table has N. */
+static int describe_n(struct lb_ctx *ctx, const char *disk,
 		       enum lb_table_choice choice, uint32_t number,
 		       char *out, size_t n)
 {
@@ -60,7 +60,7 @@ static void describe_n(struct lb_ctx *ctx, const char *disk,
 
 	if (read_table(ctx, disk, choice, &pt) < 0) {
 		snprintf(out, n, "the %s could not be read", t);
-		return;
+		return 0;
 	}
 	if ((p = find(pt, number)))
 		snprintf(out, n, "%s partition %u is LBA %llu+%llu (%llu bytes)",
@@ -70,15 +70,23 @@ static void describe_n(struct lb_ctx *ctx, const char *disk,
 	else
 		snprintf(out, n, "the %s has no partition %u", t, number);
 	free(pt);
+	return p != NULL;
 }
 
 /* The refusal for NUMBER on a disk whose tables disagree, no choice. */
 static int ambiguous(struct lb_ctx *ctx, const char *disk, uint32_t number)
 {
 	char g[160], m[160];
+	int found = describe_n(ctx, disk, LB_TABLE_GPT, number, g, sizeof g);
 
-	describe_n(ctx, disk, LB_TABLE_GPT, number, g, sizeof g);
-	describe_n(ctx, disk, LB_TABLE_MBR, number, m, sizeof m);
+	found += describe_n(ctx, disk, LB_TABLE_MBR, number, m, sizeof m);
+	if (!found) {
+		snprintf(ctx->msg, sizeof ctx->msg, "%s: no partition %u in "
+			 "either of its tables (%s; %s; its GPT and MBR "
+			 "disagree: --table gpt or --table mbr chooses one)",
+			 disk, number, g, m);
+		return -ENOENT;
+	}
 	snprintf(ctx->msg, sizeof ctx->msg, "%s: its valid GPT and its MBR "
 		 "disagree (an MBR with real partitions and no 0xEE record), "
 		 "so partition %u is ambiguous: %s; %s.  Choose the table "

@@ -143,6 +143,9 @@ rm -f pm.img; "$L" restore pm.qcow2 pm.img --yes >/dev/null 2>&1
 if [ $rc = 0 ] && cmp -s pm.img <(range c13.img 2048 4096); then
 	pass "C013 backup --partition 1 --table mbr: the image holds MBR partition 1 (2 MiB at LBA 2048), byte for byte"
 else fail "C013 --partition mbr" "rc=$rc $(tail -2 log)"; fi
+"$L" backup c13.img px.qcow2 --partition 3 >log 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "no partition 3 in either of its tables (the GPT has no partition 3; the MBR has no partition 3" log &&
+	pass "C013 --partition 3 (in neither table): exit 2, says neither table has it" || fail "C013 --partition in neither" "rc=$rc $(cat log)"
 "$L" backup c13.img px.qcow2 --partition 2 --table gpt >log 2>&1; rc=$?
 [ $rc = 2 ] && grep -q "no partition 2 in the GPT (chosen with --table gpt; partitions found: 1)" log &&
 	pass "C013 --partition 2 --table gpt: the GPT has no #2: exit 2, lists the GPT's partitions" || fail "C013 --partition missing" "rc=$rc $(cat log)"
