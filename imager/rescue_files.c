@@ -39,6 +39,7 @@ struct walk {
 	ext2_filsys fs;
 	const struct lb_rmap *m;
 	uint64_t base, bad;     /* partition start; bad bytes of this inode */
+	uint64_t len;           /* partition bytes */
 	uint32_t part;
 	const char *fstype;
 	uint8_t *seen;
@@ -272,11 +273,17 @@ static errcode_t open_ext(struct walk *w, const char *data, blk64_t *backup)
 	}
 	for (unsigned bs = 1024; bs <= 65536; bs *= 2) {
 		blk64_t sb = bs == 1024 ? 8193 : bs * 8;
-		if (!ext2fs_open2(data, opt, flags, (int)sb, bs, unix_io_manager,
-				  &w->fs)) {
-			*backup = sb;
+		if ((uint64_t)(sb + 1) * bs > w->len)
+			break;          /* only backups inside the partition */
+		if (ext2fs_open2(data, opt, flags, (int)sb, bs, unix_io_manager,
+				 &w->fs))
+			continue;
+		if (w->fs->super->s_first_data_block +
+		    w->fs->super->s_blocks_per_group == sb) {
+			*backup = sb;   /* group 1's copy of a filesystem here */
 			return 0;
 		}
+		ext2fs_close_free(&w->fs);
 	}
 	return e;
 }
@@ -332,6 +339,7 @@ static int scan_fs(struct lb_ctx *ctx, struct walk *w, const char *data,
 		     int fd, const struct lb_part_plan *p)
 {
 	w->base = p->start;
+	w->len = p->size;
 	w->part = p->number;
 	w->fstype = p->fs.type;
 	if (!strncmp(p->fs.type, "ext", 3))
