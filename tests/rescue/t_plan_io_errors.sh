@@ -6,7 +6,7 @@
 # disk its plan: the last sector of an MBR disk (where a backup GPT header
 # would be), a sector in the last 4 KiB, a sector in the MBR gap; on a GPT
 # disk the backup header, the primary header, a sector of the primary entry
-# array; a sector in one filesystem's FAT costs only that partition.  An
+# array; an EBR; a sector in one filesystem's FAT costs only that partition.  An
 # unreadable sector 0 gives no table (raw), said so.  For each: `lifeboat
 # probe` names the reason and the LBA or byte; `lifeboat rescue` logs the
 # per-partition data-first plan, recovers every readable byte (cmp against
@@ -128,6 +128,18 @@ probe_case gpt-both "$T/gpt.img" "1:1 $L:1" \
 	"protective MBR \(0xEE\) but no valid GPT.*primary GPT header unreadable \(I/O error at LBA 1\)" ""
 probe_case sector0 "$T/mbr.img" "0:1" \
 	"sector 0 unreadable \(I/O error at LBA 0" ""
+# an extended partition whose second EBR (LBA 28672) does not read: the
+# chain ends there with a note, logical 5 and partition 1 keep their
+# plans, logical 6 is not listed (its bytes are stored as bytes outside
+# the known partitions)
+cp "$T/mbr.img" "$T/ebr.img"
+printf 'label: dos\nstart=2048, size=16384, type=6\nstart=18432, type=5\nstart=20480, size=8192, type=83\nstart=30720, type=83\n' |
+	sfdisk -q "$T/ebr.img" >/dev/null 2>&1
+probe_case ebr "$T/ebr.img" "28672:1" \
+	"EBR at LBA 28672 unreadable \(I/O error\): the logical partitions from there on are not known" "1:used 5:raw"
+LIFEBOAT_FAULT_MAP=$T/ebr.map "$LIFEBOAT" probe "fault:$T/ebr.img" 2>&1 | grep -q "^#6:" &&
+	fail "probe, ebr: logical 6 (behind the unreadable EBR) is not listed" ||
+	pass "probe, ebr: logical 6 (behind the unreadable EBR) is not listed"
 probe_case fat-meta "$T/mbr.img" "$FATBAD:1" "table: dos" "1:raw 2:used"
 badmap "$T/fm.map" "$FATBAD:1"
 LIFEBOAT_FAULT_MAP=$T/fm.map "$LIFEBOAT" probe "fault:$T/mbr.img" 2>&1 |
