@@ -112,3 +112,9 @@ want="[partition 1, ext4] block bitmap of group 0 (e2fsck rebuilds it) (1024 byt
 [partition 1, ext4] inode bitmap of group 0 (e2fsck rebuilds it) (1024 bytes unreadable)
 [partition 1, ext4] journal (1024 bytes unreadable)"
 check "ext4 block/inode bitmaps and a journal block: each named" "$got" "$want"
+
+# E: the FAT16 boot sector: nothing is recognised there, one line says so.
+badmap "$T/e.map" "51200:1"
+got=$(rescue_list "$T/e.map" "$T/e.qcow2")
+want="[partition 2, ?] start of the partition (superblock / boot sector): lost, no filesystem recognised, its files are not listed (512 bytes unreadable)"
+check "a lost FAT boot sector: the partition's lost start is named" "$got" "$want"
