@@ -204,9 +204,18 @@ static const char *why_part_disk(const struct lb_device *d, void *u,
 {
 	const struct want *w = u;
 	const char *why = tui_target_refusal(d, 0, w->image, buf, n);
+	struct lb_span whole = { d->path, 0, 0 };
+	struct lb_ctx ctx = { 0 };
+	char g[200], m[200];
 
 	if (why)
 		return why;
+	/* C013 (trial 2 F3): the kernel's partitions follow the MBR, the GPT
+	 * lists others; writing "partition N" would be a guess. */
+	if (lb_table_conflict(&ctx, &whole, g, m, sizeof g) == 1)
+		return "has a GPT and an MBR that disagree: which partition is "
+		       "meant is ambiguous (lifeboat restore --partition N "
+		       "--table gpt|mbr chooses)";
 	for (size_t p = 0; p < d->nparts; p++)
 		if (d->parts[p].size >= w->need)
 			return NULL;

@@ -68,3 +68,11 @@ if tui_wait "Backup result" 120 && "$LIFEBOAT" restore "$T/imgs/pg.qcow2" "$T/pg
 	pass "C013 partition screen: the image holds GPT partition 1 (8 MiB; its FAT passes fsck.vfat -n, its file reads back)"
 else fail "C013 partition screen: backup of GPT partition 1" "$(screen)"; fi
 check "C013 partition screen: the source was not written" test "$(sha256sum <"$T/c13.img")" = "$sum"
+
+# ---- "Restore into a partition" onto that disk: no guess (trial 2 F3) ----
+keys Enter; tui_wait "Disks in this machine"
+keys r; tui_wait "Folder $T/imgs"; keys Enter; tui_wait "Use this folder"; keys Enter
+tui_wait "Restore: which image?"; keys Enter
+tui_wait "onto what?"; keys Down Enter
+shown "C013 restore into a partition: the disk is not offered, with the reason" "GPT and an MBR that disagree"
+check "C013 restore into a partition: the disk was not written" test "$(sha256sum <"$T/c13.img")" = "$sum"
