@@ -43,6 +43,10 @@ int cli_probe(int argc, char **argv);   /* cli_probe.c */
  * nothing for images without a rescue map. */
 int cli_rescue(int argc, char **argv);
 int cli_rescue_info(const char *image, FILE *f);
+/* Added by rescue (trial 2 F5), additive: the same for `info --json`,
+ * as one more member (",\n  \"rescue\": {...}"): finished, unreadable
+ * and not-tried bytes, the areas not rescued, the bad files. */
+void cli_rescue_info_json(const char *image, FILE *f);
 
 /* cli_ui.c: progress, signals, confirmation, sizes, errors. */
 void cli_ctx_init(struct lb_ctx *ctx);

@@ -165,6 +165,21 @@ static void done_line(const char *verb, const char *from, const char *to,
 	       verified ? ", verified by reading back" : "");
 }
 
+/* A rescue image restored: the bytes it holds as zeros because its
+ * rescue could not read them are zeros on the target too (trial 2 F14). */
+static void rescue_note(const struct lb_image_info *i, const char *image,
+			const char *target)
+{
+	uint64_t bad = i->rescue_bad + i->rescue_untried;
+
+	if (i->rescue && bad)
+		printf("note: %s is a rescue: %llu bytes in %llu areas were "
+		       "unreadable and are zeros on %s (`lifeboat info %s` "
+		       "lists them and the files they touch)\n", image,
+		       (unsigned long long)bad,
+		       (unsigned long long)i->rescue_areas, target, image);
+}
+
 /* The size of the clone source span, for the checks and the question. */
 static int source_size(struct lb_ctx *ctx, const struct lb_span *sp,
 		       uint64_t *size)
@@ -337,6 +352,7 @@ int cli_restore(int argc, char **argv)
 	/* what was written: less than the image on a smaller disk (C001) */
 	done_line("restore", o.image, o.target.path,
 		  cli_written() ? cli_written() : info.virtual_size, a.verify);
+	rescue_note(&info, o.image, o.target.path);
 	return LB_EXIT_OK;
 }
 
@@ -394,10 +410,11 @@ static void verify_ok_line(const struct lb_verify_opts *o, const char *note)
 {
 	struct lb_image_info *i = calloc(1, sizeof *i);
 	struct lb_ctx ctx = {0};
-	int meta = 1, used_only = 0;
+	int meta = 1, used_only = 0, rescue = 0;
 
 	if (i && lb_image_info(&ctx, o->image, i) == 0) {
 		meta = i->has_lifeboat_meta;
+		rescue = i->rescue;
 		for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++)
 			used_only |= !i->parts[k].raw;
 	}
@@ -405,8 +422,9 @@ static void verify_ok_line(const struct lb_verify_opts *o, const char *note)
 	if (meta)
 		printf("verify OK: %s is complete, every cluster matches its "
 		       "checksum and the whole disk matches its SHA-256%s", o->image,
-		       used_only ? " (of the restored disk, free space as "
-		       "zeros)" : "");
+		       rescue ? " (of the rescued disk, unreadable bytes as "
+		       "zeros)" : used_only ? " (of the restored disk, free "
+		       "space as zeros)" : "");
 	else
 		printf("verify OK: every cluster of %s decoded (it was not made "
 		       "by Lifeboat and has no checksums to compare)", o->image);
@@ -491,11 +509,45 @@ static void info_part(const struct lb_part_mode *m)
 	       "space restores as zeros)", m->reason[0] ? ": " : "", m->reason);
 }
 
+/* What the SHA-256 is of (trial 2 F5): a rescue image holds unreadable
+ * bytes as zeros, a used-blocks image free space as zeros; an unfinished
+ * image has none yet (F6).  JSON: "sha256_kind". */
+static const char *hash_kind(const struct lb_image_info *i, int used)
+{
+	return i->sha256_pending ? "not-computed" :
+	       i->rescue ? "rescued-disk-unreadable-as-zeros" :
+	       used ? "restored-disk-free-space-as-zeros" : "source";
+}
+
+static void info_hash(const struct lb_image_info *i, int used)
+{
+	if (i->sha256_pending)
+		printf("sha256:         not computed yet (made when the %s "
+		       "finishes)\n", i->rescue ? "rescue" : "backup");
+	else if (i->rescue || used)
+		printf("sha256 of the %s disk (%s as zeros):\n                "
+		       "%s\n", i->rescue ? "rescued" : "restored",
+		       i->rescue ? "unreadable bytes" : "free space", i->sha256);
+	else
+		printf("source sha256:  %s\n", i->sha256);
+	if (i->rescue)
+		printf("rescue map:     %llu bytes rescued, %llu unreadable, "
+		       "%llu not tried yet\n",
+		       (unsigned long long)i->rescue_finished,
+		       (unsigned long long)i->rescue_bad,
+		       (unsigned long long)i->rescue_untried);
+	else
+		printf("unreadable:     %llu bytes\n",
+		       (unsigned long long)i->bad_bytes);
+}
+
 static void info_text(const char *image, const struct lb_image_info *i)
 {
 	char h[32], f[32];
 
-	printf("image:          %s%s\n", image, i->complete ? "" :
+	printf("image:          %s%s\n", image, i->complete ? "" : i->rescue ?
+	       "  (UNFINISHED RESCUE: stopped before its end; `lifeboat rescue "
+	       "SOURCE IMAGE --resume` goes on)" :
 	       "  (INCOMPLETE: the backup did not finish)");
 	printf("virtual size:   %llu bytes (%s)\n",
 	       (unsigned long long)i->virtual_size, cli_human(i->virtual_size, h, sizeof h));
@@ -526,12 +578,7 @@ static void info_text(const char *image, const struct lb_image_info *i)
 	int used = 0;
 	for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++)
 		used |= !i->parts[k].raw;
-	if (used)
-		printf("sha256 of the restored disk (free space as zeros):\n"
-		       "                %s\n", i->sha256);
-	else
-		printf("source sha256:  %s\n", i->sha256);
-	printf("unreadable:     %llu bytes\n", (unsigned long long)i->bad_bytes);
+	info_hash(i, used);
 	if (i->table != LB_TABLE_AUTO)   /* C013: the backup's --table */
 		printf("partition table: %s trusted (chosen with --table %s: the disk's GPT and MBR disagree)\n",
 		       i->table == LB_TABLE_GPT ? "GPT" : "MBR",
@@ -555,8 +602,12 @@ static void jstr(const char *k, const char *v)
 	printf("\",\n");
 }
 
-static void info_json(const struct lb_image_info *i)
+static void info_json(const char *image, const struct lb_image_info *i)
 {
+	int used = 0;
+
+	for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++)
+		used |= !i->parts[k].raw;
 	printf("{\n  \"virtual_size\": %llu,\n  \"file_size\": %llu,\n"
 	       "  \"cluster_size\": %u,\n  \"compression\": \"%s\",\n"
 	       "  \"complete\": %s,\n  \"pieces\": %d,\n  \"joined_pieces\": %d,\n"
@@ -568,7 +619,8 @@ static void info_json(const struct lb_image_info *i)
 	jstr("source_model", i->source_model);
 	jstr("source_serial", i->source_serial);
 	jstr("tool_version", i->tool_version);
-	jstr("sha256", i->sha256);
+	jstr("sha256", i->sha256_pending ? "" : i->sha256);
+	jstr("sha256_kind", hash_kind(i, used));     /* F5: what it is of */
 	jstr("table_choice", i->table == LB_TABLE_GPT ? "gpt" :
 	     i->table == LB_TABLE_MBR ? "mbr" : "");
 	printf("  \"partitions\": [");
@@ -590,11 +642,13 @@ static void info_json(const struct lb_image_info *i)
 	printf("  \"source_size\": %llu,\n  \"logical_sector\": %u,\n"
 	       "  \"physical_sector\": %u,\n  \"created\": %lld,\n"
 	       "  \"stored_clusters\": %llu,\n  \"zero_clusters\": %llu,\n"
-	       "  \"bad_bytes\": %llu\n}\n",
+	       "  \"bad_bytes\": %llu",
 	       (unsigned long long)i->source_size, i->logical_sector,
 	       i->physical_sector, (long long)i->created,
 	       (unsigned long long)i->stored_clusters,
 	       (unsigned long long)i->zero_clusters, (unsigned long long)i->bad_bytes);
+	cli_rescue_info_json(image, stdout);    /* rescue: additive */
+	printf("\n}\n");
 }
 
 /* Text from a (possibly hostile) image must not drive the terminal:
@@ -631,7 +685,7 @@ int cli_info(int argc, char **argv)
 	if ((r = lb_image_info(&ctx, a.pos[0], &info)) < 0)
 		return cli_fail("info", &ctx, r);
 	if (a.json)
-		info_json(&info);
+		info_json(a.pos[0], &info);
 	else {
 		tame_info(&info);
 		info_text(a.pos[0], &info);

@@ -200,17 +200,98 @@ int cli_rescue_info(const char *image, FILE *f)
 		fprintf(f, "Unfinished rescue: the map below is its last "
 			"checkpoint; `lifeboat rescue SOURCE IMAGE --resume` "
 			"goes on\n");
+	/* bytes not tried yet are not unreadable (trial 2 F6) */
 	fprintf(f, "Rescue map: %" PRIu64 " bytes rescued, %" PRIu64 " bytes "
-		"unreadable in %zu areas\n", lb_rmap_bytes(&m, LB_RM_FINISHED),
-		bad, m.n - lb_rmap_count(&m, LB_RM_FINISHED));
+		"unreadable in %zu areas, %" PRIu64 " bytes not tried yet\n",
+		lb_rmap_bytes(&m, LB_RM_FINISHED), lb_rmap_bytes(&m, LB_RM_BAD),
+		lb_rmap_count(&m, LB_RM_BAD), bad - lb_rmap_bytes(&m, LB_RM_BAD));
 	if (bad) {
-		fprintf(f, "Unreadable (read as zeros in the image):\n");
+		fprintf(f, "%s (zeros in the image):\n", bad >
+			lb_rmap_bytes(&m, LB_RM_BAD) ? "Not rescued" :
+			"Unreadable");
 		print_ranges(f, &m, sec);
 		print_files(f, text);
 	}
 	free(text);
 	lb_rmap_free(&m);
 	return 0;
+}
+
+/* LEN bytes of S as the inside of a JSON string. */
+static void jesc(FILE *f, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len && s[i]; i++)
+		if (s[i] == '"' || s[i] == '\\')
+			fprintf(f, "\\%c", s[i]);
+		else if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			fprintf(f, "\\u%04x", (unsigned char)s[i]);
+		else
+			fputc(s[i], f);
+}
+
+/* The "bad file" lines of the map's comment as JSON objects: the line,
+ * and its parts when it has the form "[partition N, FS] PATH (B bytes
+ * unreadable)". */
+static void json_files(FILE *f, const char *text)
+{
+	const char *tag = "# bad file: ";
+	int n = 0;
+
+	for (const char *p = text; p && (p = strstr(p, tag)); n++) {
+		const char *l = p + strlen(tag), *e, *o;
+		size_t k = strcspn(l, "\n");
+		unsigned part;
+		char fs[32];
+		int at = 0;
+		unsigned long long b;
+
+		fprintf(f, "%s\n      {\"line\": \"", n ? "," : "");
+		jesc(f, l, k);
+		fprintf(f, "\"");
+		for (o = l + k; o > l && o[-1] != '('; o--)
+			;
+		if (sscanf(l, "[partition %u, %31[^]]] %n", &part, fs, &at) == 2 &&
+		    at && o > l + at + 1 && sscanf(o, "%llu bytes", &b) == 1) {
+			e = o - 2;      /* the blank before '(' */
+			fprintf(f, ", \"partition\": %u, \"fstype\": \"", part);
+			jesc(f, fs, sizeof fs);
+			fprintf(f, "\", \"path\": \"");
+			jesc(f, l + at, (size_t)(e - (l + at)));
+			fprintf(f, "\", \"bad_bytes\": %llu", b);
+		}
+		fprintf(f, "}");
+		p = l + k;
+	}
+	fprintf(f, "%s]", n ? "\n    " : "");
+}
+
+void cli_rescue_info_json(const char *image, FILE *f)
+{
+	struct lb_ctx ctx = { 0 };
+	struct lb_rmap m;
+	char *text = NULL;
+	size_t n = 0;
+
+	if (lb_rescue_map_load_text(&ctx, image, &m, &text))
+		return;         /* no rescue map (or damaged: text says so) */
+	fprintf(f, ",\n  \"rescue\": {\"finished_bytes\": %" PRIu64 ", "
+		"\"unreadable_bytes\": %" PRIu64 ", \"not_tried_bytes\": %"
+		PRIu64 ",\n    \"areas\": [", lb_rmap_bytes(&m, LB_RM_FINISHED),
+		lb_rmap_bytes(&m, LB_RM_BAD), m.size -
+		lb_rmap_bytes(&m, LB_RM_FINISHED) - lb_rmap_bytes(&m, LB_RM_BAD));
+	for (size_t i = 0; i < m.n; i++) {
+		const struct lb_rblock *b = &m.v[i];
+		if (b->st == LB_RM_FINISHED)
+			continue;
+		fprintf(f, "%s\n      {\"start\": %" PRIu64 ", \"size\": %" PRIu64
+			", \"status\": \"%s\"}", n++ ? "," : "", b->pos, b->size,
+			b->st == LB_RM_BAD ? "unreadable" : "not tried");
+	}
+	fprintf(f, "%s],\n    \"files\": [", n ? "\n    " : "");
+	json_files(f, text);
+	fprintf(f, "}");
+	free(text);
+	lb_rmap_free(&m);
 }
 
 static void report(const struct lb_rescue_stats *st, const char *image)

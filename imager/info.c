@@ -2,6 +2,10 @@
  * info.c — lb_image_info: what an image is, from its header, tables and
  * Lifeboat metadata, without decompressing data.  An incomplete image (a
  * backup that did not finish) is described as such rather than refused.
+ * A rescue image (one with a rescue map, rescue_image.c) also gets what
+ * its map says: bytes finished, unreadable and not tried yet; an
+ * unfinished one (IMAGE.part of a stopped rescue) has its tables counted
+ * from its last checkpoint, and its SHA-256 is called not made yet.
  */
 #include <errno.h>
 #include <string.h>
@@ -9,6 +13,7 @@
 #include "checksum.h"
 #include "image.h"
 #include "probe.h"
+#include "rescue.h"
 
 static void from_meta(const struct lb_meta *m, struct lb_image_info *out)
 {
@@ -26,6 +31,45 @@ static void from_meta(const struct lb_meta *m, struct lb_image_info *out)
 	lb_hex(m->sha256, 32, out->sha256);
 	out->pieces = m->pieces ? (int)m->pieces : 1;
 	out->bad_bytes = m->bad_bytes;
+}
+
+/* The rescue map's counts (lb_image_info's rescue fields); an image
+ * without a readable map is left as it is. */
+static void rescue_counts(struct lb_ctx *ctx, const char *image,
+			  struct lb_image_info *out)
+{
+	char keep[sizeof ctx->msg];
+	struct lb_rmap m;
+
+	memcpy(keep, ctx->msg, sizeof keep);
+	if (lb_rescue_map_from_image(ctx, image, &m) == 0) {
+		out->rescue = 1;
+		out->rescue_finished = lb_rmap_bytes(&m, LB_RM_FINISHED);
+		out->rescue_bad = lb_rmap_bytes(&m, LB_RM_BAD);
+		out->rescue_untried = m.size - out->rescue_finished -
+				      out->rescue_bad;
+		out->rescue_areas = m.n - lb_rmap_count(&m, LB_RM_FINISHED);
+		lb_rmap_free(&m);
+	}
+	memcpy(ctx->msg, keep, sizeof keep);
+}
+
+/* An unfinished rescue: its tables as of the last checkpoint (a stopped
+ * backup has none worth counting). */
+static void count_checkpoint(struct lb_ctx *ctx, const char *image,
+			     struct lb_image_info *out)
+{
+	char keep[sizeof ctx->msg];
+	struct lb_imgr *r;
+
+	memcpy(keep, ctx->msg, sizeof keep);
+	if (lb_imgr_open(ctx, image, 2, &r) == 0) {
+		if (lb_imgr_check_tables(ctx, r, &out->stored_clusters,
+					 &out->zero_clusters))
+			out->stored_clusters = out->zero_clusters = 0;
+		lb_imgr_close(r);
+	}
+	memcpy(ctx->msg, keep, sizeof keep);
 }
 
 int lb_image_info(struct lb_ctx *ctx, const char *image,
@@ -60,6 +104,13 @@ int lb_image_info(struct lb_ctx *ctx, const char *image,
 	if (out->complete)
 		e = lb_imgr_check_tables(ctx, r, &out->stored_clusters,
 					 &out->zero_clusters);
+	int rescue = r->has_meta && r->meta.rescue_map_length;
 	lb_imgr_close(r);
+	out->sha256_pending = out->has_lifeboat_meta && !out->complete;
+	if (!e && rescue) {
+		rescue_counts(ctx, image, out);
+		if (out->rescue && !out->complete)
+			count_checkpoint(ctx, image, out);
+	}
 	return e;
 }

@@ -287,6 +287,16 @@ struct lb_image_info {
 	 * to trust on a disk whose GPT and MBR disagree (C013); AUTO when no
 	 * choice decided anything. */
 	enum lb_table_choice table;
+	/* Added by rescue (issue 6, trial 2 F5/F6), additive: RESCUE is 1
+	 * for an image that stores a rescue map; then the bytes its map
+	 * calls finished, bad ('-': unreadable) and not tried to the end yet
+	 * ('?', '*', '/'), and the areas (blocks) not finished.
+	 * SHA256_PENDING: the image is unfinished, so sha256 was not
+	 * computed yet (it is made at the end). */
+	int rescue;
+	uint64_t rescue_finished, rescue_bad, rescue_untried;
+	uint64_t rescue_areas;
+	int sha256_pending;
 };
 
 /* Added by partition tables, additive (C013): for a front-end that lets

@@ -10,6 +10,12 @@
  * proves that every cluster decodes (and matches `against`).  An `against`
  * longer than the image (a restore onto a larger disk) is compared over
  * the image's length only, and on success ctx->msg says so.
+ *
+ * A rescue image (it stores a rescue map, rescue_image.c) holds zeros
+ * where the source could not be read: verify logs how many bytes in how
+ * many areas, and with `against` a difference inside those areas is
+ * expected (counted and reported as such); any difference outside them
+ * is still a mismatch (trial 2 F14).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,6 +28,7 @@
 #include "image.h"
 #include "pipeline.h"
 #include "probe.h"
+#include "rescue.h"
 
 struct vf {
 	struct lb_imgr *img;
@@ -33,16 +40,41 @@ struct vf {
 	struct sha256_ctx sha;
 	struct lb_disk_plan *plan;      /* used-block image: what was stored */
 	int larger;             /* `against` is longer than the image */
+	struct lb_rmap map;     /* a rescue image's map (map.v: one) */
+	uint64_t known_diff;    /* bytes that differ inside its bad areas */
+	uint64_t first_known;   /* the first of them */
 };
+
+/* The end of the not-finished block holding byte AT, or AT when AT was
+ * rescued (or the image is no rescue). */
+static uint64_t unreadable_end(const struct vf *v, uint64_t at)
+{
+	if (!v->map.v || at >= v->map.size)
+		return at;
+	const struct lb_rblock *b = &v->map.v[lb_rmap_find(&v->map, at)];
+	return b->st == LB_RM_FINISHED ? at : b->pos + b->size;
+}
 
 static int compare(struct vf *v, const uint8_t *img, const uint8_t *dev,
 		   uint64_t off, uint64_t len, char *msg)
 {
+	uint64_t i = 0, end;
+
 	if (!memcmp(img, dev, len))
 		return 0;
-	uint64_t i = 0;
-	while (img[i] == dev[i])
-		i++;
+	for (;;) {
+		while (i < len && img[i] == dev[i])
+			i++;
+		if (i == len)
+			return 0;
+		if ((end = unreadable_end(v, off + i)) == off + i)
+			break;
+		if (!v->known_diff)
+			v->first_known = off + i;
+		end = end - off < len ? end - off : len;
+		for (; i < end; i++)
+			v->known_diff += img[i] != dev[i];
+	}
 	snprintf(msg, 512, "%.200s differs from %.200s at byte %" PRIu64 " (guest "
 		 "cluster %" PRIu64 ")", v->img->io.base, v->dev->path, off + i,
 		 (off + i) / v->cs);
@@ -107,6 +139,44 @@ static int open_against(struct lb_ctx *ctx, const struct lb_verify_opts *o,
 				  v->dev, &v->plan);
 }
 
+/* A rescue image: its map into v->map, and a line saying what it holds
+ * as zeros (the areas its rescue could not read). */
+static void rescue_map(struct lb_ctx *ctx, struct vf *v)
+{
+	char keep[sizeof ctx->msg], line[256];
+	uint64_t bad;
+
+	if (!v->img->has_meta || !v->img->meta.rescue_map_length)
+		return;
+	memcpy(keep, ctx->msg, sizeof keep);
+	if (lb_rescue_map_from_image(ctx, v->img->io.base, &v->map))
+		memset(&v->map, 0, sizeof v->map);
+	memcpy(ctx->msg, keep, sizeof keep);
+	if (!v->map.v || !(bad = v->map.size -
+			   lb_rmap_bytes(&v->map, LB_RM_FINISHED)))
+		return;
+	snprintf(line, sizeof line, "this image is a rescue: %" PRIu64 " bytes "
+		 "in %zu areas were unreadable and are zeros in it (`lifeboat "
+		 "info` lists them and the files they touch)", bad,
+		 v->map.n - lb_rmap_count(&v->map, LB_RM_FINISHED));
+	if (ctx->log)
+		ctx->log(line, ctx->user);
+}
+
+/* With `against`: the differences found inside the unreadable areas,
+ * after the note already in ctx->msg (if any). */
+static void known_note(struct lb_ctx *ctx, const struct vf *v,
+		       const char *against)
+{
+	size_t n = strlen(ctx->msg);
+
+	snprintf(ctx->msg + n, sizeof ctx->msg - n, "%s%" PRIu64 " bytes differ "
+		 "from %.200s inside the areas the rescue could not read (the "
+		 "first at byte %" PRIu64 "): expected, the image holds zeros "
+		 "there; every other byte matches", n ? "; " : "", v->known_diff,
+		 against, v->first_known);
+}
+
 int lb_verify(struct lb_ctx *ctx, const struct lb_verify_opts *o)
 {
 	struct vf v = { 0 };
@@ -128,6 +198,7 @@ int lb_verify(struct lb_ctx *ctx, const struct lb_verify_opts *o)
 	}
 	if ((r = open_against(ctx, o, &v)))
 		goto out;
+	rescue_map(ctx, &v);
 	sha256_init(&v.sha);
 	if ((r = lb_decode_image(ctx, v.img, o->threads, LB_PHASE_VERIFY,
 				 verify_sink, &v, NULL)))
@@ -140,7 +211,10 @@ int lb_verify(struct lb_ctx *ctx, const struct lb_verify_opts *o)
 	} else if (v.larger)    /* say it again: the job's note to show */
 		lb_imsg(ctx, "%s is longer than the image: only its first %"
 			PRIu64 " bytes were compared", o->against, v.size);
+	if (!r && v.known_diff)
+		known_note(ctx, &v, o->against);
 out:
+	lb_rmap_free(&v.map);
 	if (v.dev)
 		lb_dev_close(v.dev);
 	if (v.plan) {
