@@ -294,16 +294,23 @@ void cli_rescue_info_json(const char *image, FILE *f)
 	lb_rmap_free(&m);
 }
 
-static void report(const struct lb_rescue_stats *st, const char *image)
+/* STOPPED: the rescue did not run to its end (IMAGE.part stays); bytes
+ * it did not try to the end are then not called unreadable (F6). */
+static void report(const struct lb_rescue_stats *st, const char *image,
+		   int stopped)
 {
+	uint64_t open = st->nontried + st->nontrimmed + st->nonscraped;
 	char a[32], b[32];
 
 	cli_progress_end();
-	printf("Rescued %s of %s into %s\n", cli_human(st->finished, a, sizeof a),
-	       cli_human(st->size, b, sizeof b), image);
+	printf("Rescued %s of %s %s %s%s\n", cli_human(st->finished, a, sizeof a),
+	       cli_human(st->size, b, sizeof b), stopped ? "so far, in" : "into",
+	       image, stopped ? ".part (unfinished)" : "");
+	if (stopped && open)
+		printf("Not tried to the end yet: %" PRIu64 " bytes\n", open);
 	printf("Unreadable: %" PRIu64 " bytes in %zu bad areas; %" PRIu64
 	       " reads, %" PRIu64 " failed, %" PRIu64 " slow; reads %s\n",
-	       st->bad + st->nontried + st->nontrimmed + st->nonscraped,
+	       stopped ? st->bad : st->bad + open,
 	       st->bad_areas, st->reads, st->failed_reads, st->slow_reads,
 	       st->direct ? "direct (O_DIRECT)" : "through the page cache");
 }
@@ -515,7 +522,7 @@ int cli_rescue(int argc, char **argv)
 	r = lb_rescue(&ctx, &a.o);
 	if (r && r != -ECANCELED && r != -ENODEV)      /* as backup: 4 */
 		return cli_fail_as("rescue", &ctx, r, LB_EXIT_SOURCE_IO);
-	report(&st, a.o.image);
+	report(&st, a.o.image, r != 0);
 	code = r ? cli_fail("rescue", &ctx, r) : 0;
 	if (r)
 		fprintf(stderr, "lifeboat: the map is saved in %s.rescue-map; "

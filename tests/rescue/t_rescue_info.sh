@@ -112,3 +112,20 @@ if [ -f "$part" ] && stored_map "$part" "$T/s.map"; then
 else
 	skip "info of a killed rescue" "the rescue ended before it was killed or before a checkpoint"
 fi
+
+# --- a rescue stopped by Ctrl-C: its report calls the image unfinished and
+# does not count bytes not tried as unreadable
+if [ -f "$part" ]; then
+	LIFEBOAT_FAULT_MAP=$T/none.map LIFEBOAT_FAULT_DELAY_MS=5 timeout --preserve-status -s INT 1 \
+		"$LIFEBOAT" rescue "fault:$T/big.img" "$T/k.qcow2" --resume >"$T/c.out" 2>&1
+	rc=$?
+	if [ -f "$T/k.qcow2" ]; then
+		skip "the report of a stopped rescue" "it finished within a second"
+	elif [ $rc = 8 ] && grep -q "so far, in .*k.qcow2.part (unfinished)" "$T/c.out" &&
+	     grep -q "^Not tried to the end yet: [1-9]" "$T/c.out" &&
+	     grep -q "^Unreadable: 0 bytes in 0 bad areas" "$T/c.out"; then
+		pass "the report of a stopped rescue: unfinished IMAGE.part, bytes not tried are not unreadable"
+	else
+		fail "the report of a stopped rescue: unfinished IMAGE.part, bytes not tried are not unreadable" "exit $rc: $(grep -v '^rescue' "$T/c.out" | tail -4 | tr '\n' '|')"
+	fi
+fi
