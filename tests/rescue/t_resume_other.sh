@@ -84,3 +84,30 @@ if [ -f "$img" ]; then
 else
 	skip "--resume of a finished rescue with another disk" "no finished image"
 fi
+
+# 4. identity (root: loop devices): the image records a loop device's
+# backing file; a byte-identical copy behind another loop device is
+# another source, the same file behind another loop device is not.
+if ! need_root || ! have losetup; then
+	skip "--resume compares the recorded identity (loop backing file)" "needs root and losetup"
+elif ! LA=$(losetup -f --show -r "$T/a.img" 2>/dev/null); then
+	skip "--resume compares the recorded identity (loop backing file)" "no free loop device"
+else
+	on_exit "losetup -d $LA"
+	cp "$T/a.img" "$T/copy.img"
+	LC=$(losetup -f --show -r "$T/copy.img") && on_exit "losetup -d $LC"
+	LA2=$(losetup -f --show -r "$T/a.img") && on_exit "losetup -d $LA2"
+	"$LIFEBOAT" rescue "$LA" "$T/l.qcow2" >"$T/l1.out" 2>&1
+	before=$(sha256sum <"$T/l.qcow2")
+	"$LIFEBOAT" rescue "$LC" "$T/l.qcow2" --resume >"$T/l2.out" 2>&1
+	rc=$?
+	[ $rc = 3 ] && grep -q "backing file" "$T/l2.out" && grep -q "copy.img" "$T/l2.out" &&
+	[ "$before" = "$(sha256sum <"$T/l.qcow2")" ] &&
+		pass "--resume through a loop device over another file (same bytes) is refused, naming the backing files" ||
+		fail "--resume through a loop device over another file (same bytes) is refused, naming the backing files" "exit $rc: $(tail -1 "$T/l2.out")"
+	"$LIFEBOAT" rescue "$LA2" "$T/l.qcow2" --resume >"$T/l3.out" 2>&1
+	rc=$?
+	[ $rc = 0 ] && [ -f "$T/l.qcow2" ] &&
+		pass "--resume through another loop device over the same file goes on" ||
+		fail "--resume through another loop device over the same file goes on" "exit $rc: $(tail -1 "$T/l3.out")"
+fi
