@@ -149,12 +149,16 @@ static int judge(struct rs *s, int64_t n, size_t len, uint64_t pos)
 	return RS_BAD;          /* EIO, EILSEQ, ENODATA, short read: media */
 }
 
+static int drop_ahead(struct rs *s);
+
 int lb_rs_read(struct rs *s, uint64_t pos, size_t len)
 {
 	double t0 = lb_rs_now(), dt;
 	int64_t n;
 	int r;
 
+	if ((r = drop_ahead(s)) < 0)    /* room in the reader's queue */
+		return r;
 	if (s->ctx->cancel)
 		return -ECANCELED;
 	if (s->direct && (len % s->sec || pos % s->sec))
@@ -252,6 +256,8 @@ int lb_rs_read_run(struct rs *s, uint64_t lo, uint64_t hi, int rev, int stop,
 	int64_t res[RS_CHUNK / 512];
 	int did, done, r, bad;
 
+	if ((r = drop_ahead(s)) < 0)    /* room in the reader's queue */
+		return r;
 	if (s->ctx->cancel)
 		return -ECANCELED;
 	if (lo % sec || n == 0 || (rev && hi % sec)) {
@@ -306,15 +312,28 @@ static void queue_ahead(struct rs *s, uint64_t pos, int n, int slow,
 	s->ahead.buf = buf;
 }
 
-/* Takes back the batch queued ahead (after trouble it is not read). */
-static void drop_ahead(struct rs *s)
+/* Takes back the batch queued ahead, if any (after trouble it is not
+ * read; read or not, its bytes are not applied: they stay non-tried and
+ * are read again when asked for).  Every path that gives the reader a
+ * job, other than the copy batch that takes the one ahead over, calls
+ * this first: the batch ahead holds a place in the reader's queue until
+ * it is waited for, and the other paths count on RS_QUEUE free places
+ * (lb_rs_read_jobs fills them all; lb_rs_reader_submit refuses a job
+ * when none is free).  Returns 0, or -ENODEV (msg set) when the reader
+ * is stuck in one of its reads. */
+static int drop_ahead(struct rs *s)
 {
-	struct lb_rs_batch b = { .res = s->ahead.res, .slow = s->ahead.sl };
+	uint64_t at = s->ahead.pos;
+	struct lb_rs_batch b = { .res = s->ahead.res, .slow = s->ahead.sl,
+				 .at = &at };
+	int did;
 
-	if (s->ahead.on)
-		lb_rs_reader_wait(s->reader, s->ahead.ticket, &b,
-				  s->read_timeout_ms);
+	if (!s->ahead.on)
+		return 0;
 	s->ahead.on = 0;
+	did = lb_rs_reader_wait(s->reader, s->ahead.ticket, &b,
+				s->read_timeout_ms);
+	return did == -ETIMEDOUT ? judge(s, did, RS_CHUNK, at) : 0;
 }
 
 /* Applies DID chunk reads of batch B (from POS, backward with b->rev;
@@ -369,15 +388,19 @@ int lb_rs_read_chunks(struct rs *s, uint64_t pos, int n, int rev, int slow,
 		b.buf = s->ahead.buf;
 		s->ahead.on = 0;
 	} else {
-		drop_ahead(s);
+		if ((r = drop_ahead(s)) < 0)
+			return r;
 		if (s->ctx->cancel)
 			return -ECANCELED;
 		b.buf = s->ahead.buf == s->buf ? s->buf + RS_BATCH : s->buf;
 		if ((t = lb_rs_reader_submit(s->reader, &b)) < 0)
 			return t;
 	}
+	/* the next batch, when the copy pass will ask for one there: it
+	 * reads a batch only of two chunks or more (one, or a piece, it
+	 * reads through lb_rs_read, which drops what is queued ahead) */
 	if (!rev && lim && n == (int)(RS_BATCH / RS_CHUNK) &&
-	    next + RS_CHUNK <= lim && !s->ctx->cancel)
+	    next + 2 * RS_CHUNK <= lim && !s->ctx->cancel)
 		queue_ahead(s, next, (int)((lim - next) / RS_CHUNK <
 			    RS_BATCH / RS_CHUNK ? (lim - next) / RS_CHUNK :
 			    RS_BATCH / RS_CHUNK), slow,
@@ -387,8 +410,8 @@ int lb_rs_read_chunks(struct rs *s, uint64_t pos, int n, int rev, int slow,
 		return did == -ETIMEDOUT ? judge(s, did, RS_CHUNK, at) : did;
 	r = apply_chunks(s, &b, did, pos, low, &i);
 	*done = r < 0 ? 0 : i;
-	if (r != RS_OK || s->last_slow || i < n)
-		drop_ahead(s);  /* trouble: it is not read */
+	if ((r != RS_OK || s->last_slow || i < n) && (i = drop_ahead(s)) < 0)
+		r = i;          /* trouble: it is not read */
 	if (r >= 0 && (i = lb_rs_tick(s, 0)) < 0)
 		r = i;
 	return r;
@@ -549,8 +572,12 @@ int lb_rs_read_jobs(struct rs *s, int (*next)(struct rs *, void *,
 					      struct lb_rs_job *), void *it)
 {
 	struct rs_queue k = { .head = 0, .n = 0 };
-	int more = 1, r = 0, e;
+	int more = 1, r, e;
 
+	/* the queue is all ours: a copy batch still queued ahead (the copy
+	 * pass ended with it) would leave no room for the second job */
+	if ((r = drop_ahead(s)) < 0)
+		return r;
 	while (!r && (more || k.n)) {
 		r = fill(s, &k, &more, next, it);
 		if (k.n && (r == 0 || r == -ECANCELED)) {

@@ -200,7 +200,10 @@ int lb_rs_reader_submit(struct lb_rs_reader *r, const struct lb_rs_batch *b)
 	for (int i = 0; i < RS_QUEUE && !j; i++)
 		if (!r->job[i].state)
 			j = &r->job[i];
-	if (!j) {
+	if (!j) {       /* a caller's bug: every caller makes room first
+			 * (rescue_io.c: drop_ahead, lb_rs_read_jobs'
+			 * count); waiting here could wait for a job its
+			 * owner never waits for */
 		pthread_mutex_unlock(&r->mu);
 		return -EBUSY;
 	}
