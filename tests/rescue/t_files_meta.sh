@@ -47,11 +47,8 @@ spc=$(od -An -tu1 -j 13 -N1 "$T/ntfs.img" | tr -d ' ')
 mftsec=$((83968 + mftlcn * spc + 64 * 2))      # MFT record 64 (1 KiB records)
 
 # rescue DISKMAP OUT: the "Files that touch" lines (without the indent).
-# --no-data-first: with data first, rescues of this disk sometimes failed
-# ("Device or resource busy" from the reader queue, rescue_reader.c, not
-# from the list; reported) — the list does not depend on the read order.
 rescue_list() {
-	LIFEBOAT_FAULT_MAP=$1 "$LIFEBOAT" rescue "fault:$T/disk.img" "$2" --no-data-first 2>&1 |
+	LIFEBOAT_FAULT_MAP=$1 "$LIFEBOAT" rescue "fault:$T/disk.img" "$2" 2>&1 |
 		sed -n '/^Files that touch/,$p' | sed 1d | sed 's/^  //'
 }
 check() {      # check NAME GOT WANT
