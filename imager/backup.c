@@ -89,12 +89,21 @@ static int read_range(struct bk *b, uint8_t *dst, uint64_t off, uint64_t len)
 		lb_imsg(b->ctx, "reading %s: the source ended at byte %" PRIu64
 			", expected %" PRIu64 " bytes", b->src->path,
 			off + (uint64_t)n, b->size);
-	else
-		lb_imsg(b->ctx, "reading %s at byte %" PRIu64 " failed: %s%s",
-			b->src->path, off, strerror((int)-n),
+	else {
+		uint32_t ss = b->src->logical_sector ? b->src->logical_sector : 512;
+		uint64_t at = off;      /* issue 6: the sector that failed */
+		while (n == -EIO && at + ss <= off + len &&
+		       lb_dev_pread(b->src, dst, ss, at) == (int64_t)ss)
+			at += ss;
+		off = at;
+		lb_imsg(b->ctx, "reading %s at byte %" PRIu64 " (LBA %" PRIu64
+			"%s) failed: %s%s", b->src->path, off, off / ss,
+			b->src->is_block && ss < 4096 ? ", or a sector beside it "
+			"in its 4 KiB page" : "", strerror((int)-n),
 			n == -EIO ? " (a backup stops at an unreadable sector; "
 			"`lifeboat rescue` saves every readable byte of a "
 			"failing disk)" : "");
+	}
 	return n < 0 && n != -EIO ? (int)n : -EIO;
 }
 

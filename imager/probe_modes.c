@@ -74,7 +74,10 @@ static void log_modes(struct lb_ctx *ctx, const struct lb_disk_plan *p)
 
 	if (!ctx->log)
 		return;
-	if (p->pt.chosen != LB_TABLE_AUTO) {    /* C013: say what decided */
+	/* C013: say what decided; issue 6: say which table sector did not
+	 * read and what was used instead */
+	if (p->pt.chosen != LB_TABLE_AUTO ||
+	    ((p->pt.flags & LB_PTF_IO) && !p->raw)) {
 		snprintf(line, sizeof(line), "partition table: %.1000s", p->pt.notes);
 		ctx->log(line, ctx->user);
 	}

@@ -379,6 +379,7 @@ int lb_pt_read_choice(struct lb_ctx *ctx, struct lb_dev *dev,
 		return r;
 	if (r) {
 		pt->raw = 1;
+		pt->flags |= LB_PTF_IO;
 		pt->chosen = LB_TABLE_AUTO;
 		lb_pt_note(pt, "sector 0 unreadable (I/O error at LBA 0): no partition table can be read, so the whole disk is imaged raw");
 		return 0;
@@ -401,10 +402,13 @@ int lb_pt_read_choice(struct lb_ctx *ctx, struct lb_dev *dev,
 					   pt->gpt_io[0] ? "; " : "", pt->gpt_io);
 				break;
 			}
+		if (pt->gpt_io[0])
+			pt->flags |= LB_PTF_IO;
 		if (!pt->raw && pt->gpt_io[0])
 			lb_pt_note(pt, "%s; an MBR disk does not need it: the MBR in sector 0 is used",
 				   pt->gpt_io);
 	} else if (pt->gpt_io[0]) {
+		pt->flags |= LB_PTF_IO;
 		lb_pt_note(pt, "no partition table found; %s", pt->gpt_io);
 	}
 	if (!(pt->flags & LB_PTF_CONFLICT))

@@ -46,6 +46,7 @@ enum {
 	LB_PTF_OVERLAP = 1 << 7,          /* two partitions share sectors */
 	LB_PTF_EBR_BAD = 1 << 8,          /* EBR chain loops, too long, outside */
 	LB_PTF_NO_PMBR = 1 << 9,          /* valid GPT, sector 0 not an MBR */
+	LB_PTF_IO = 1 << 10,              /* a table sector did not read (notes) */
 };
 
 struct lb_pt_part {

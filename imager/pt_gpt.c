@@ -303,6 +303,8 @@ int lb_pt_read_gpt(struct lb_ctx *ctx, struct lb_dev *dev, uint32_t ss,
 				   pwhy, (unsigned long long)b->my_lba);
 		take_header(pt, b, ss);
 	}
+	if (rp == 2 || rb == 2)
+		pt->flags |= LB_PTF_IO;
 	if (rb == 2) {
 		pt->flags |= LB_PTF_GPT_BACKUP_BAD;
 		lb_pt_note(pt, "backup GPT %s; the primary is used (as with a missing backup)",

@@ -59,7 +59,7 @@ static int walk_ebrs(struct lb_ctx *ctx, struct lb_dev *dev, struct lb_pt *pt,
 		int r = lb_pt_read_sectors(ctx, dev, s, sizeof(s), cur * pt->sector,
 					   &bad);
 		if (r == 1) {
-			pt->flags |= LB_PTF_EBR_BAD;
+			pt->flags |= LB_PTF_EBR_BAD | LB_PTF_IO;
 			lb_pt_note(pt, "EBR at LBA %llu unreadable (I/O error): the logical partitions from there on are not known, so their sectors are imaged raw",
 				   (unsigned long long)cur);
 			return 0;

@@ -171,7 +171,8 @@ out=$(LIFEBOAT_FAULT_MAP=$T/mbr-last.map "$LIFEBOAT" backup "fault:$T/mbr.img" \
 	"$T/b.qcow2" 2>&1)
 rc=$?
 if [ $rc = 0 ] && qemu-img check "$T/b.qcow2" >/dev/null 2>&1 &&
-   echo "$out" | grep -q "partition 2 (ext4): used-blocks"; then
+   echo "$out" | grep -q "partition 2 (ext4): used-blocks" &&
+   echo "$out" | grep -q "partition table: backup GPT header unreadable (I/O error at LBA $L)"; then
 	pass "backup, mbr-last: completes by used blocks (the bad sector is free space)"
 else
 	fail "backup, mbr-last: completes by used blocks (the bad sector is free space)" \
@@ -181,11 +182,24 @@ out=$(LIFEBOAT_FAULT_MAP=$T/sector0.map "$LIFEBOAT" backup "fault:$T/mbr.img" \
 	"$T/b0.qcow2" 2>&1)
 rc=$?
 if [ $rc != 0 ] && [ ! -e "$T/b0.qcow2" ] && echo "$out" | grep -q "lifeboat rescue" &&
-   echo "$out" | grep -q "sector 0 unreadable"; then
+   echo "$out" | grep -q "sector 0 unreadable" &&
+   echo "$out" | grep -q "at byte 0 (LBA 0) failed: Input/output error"; then
 	pass "backup, sector0: fails, no image, says why and points to lifeboat rescue"
 else
 	fail "backup, sector0: fails, no image, says why and points to lifeboat rescue" \
 		"exit $rc: $(echo "$out" | tail -4 | tr '\n' '|')"
+fi
+# a bad sector it must store (in partition 1's FAT, raw): the message names
+# that sector, not the start of the read it was in
+out=$(LIFEBOAT_FAULT_MAP=$T/fat-meta.map "$LIFEBOAT" backup "fault:$T/mbr.img" \
+	"$T/bf.qcow2" 2>&1)
+rc=$?
+if [ $rc != 0 ] && [ ! -e "$T/bf.qcow2" ] &&
+   echo "$out" | grep -q "at byte $((FATBAD * 512)) (LBA $FATBAD) failed: Input/output error (a backup stops at an unreadable sector; .lifeboat rescue."; then
+	pass "backup, fat-meta: fails naming the bad sector (LBA $FATBAD) and lifeboat rescue"
+else
+	fail "backup, fat-meta: fails naming the bad sector (LBA $FATBAD) and lifeboat rescue" \
+		"exit $rc: $(echo "$out" | tail -2 | tr '\n' '|')"
 fi
 
 # A block device read through the page cache fails a 512-byte read with
