@@ -194,6 +194,24 @@ static int source_size(struct lb_ctx *ctx, const struct lb_span *sp,
 	return 0;
 }
 
+/* The source checks of a backup or clone: lb_check_source (mounted
+ * read-write: refused, or with --force a warning on stderr) and the
+ * source's size in bytes.  0, or the exit code after the message. */
+static int checked_source(const char *cmd, struct lb_ctx *ctx,
+			  const struct lb_span *sp, int force, uint64_t *size)
+{
+	int warn = lb_check_source(ctx, sp->path, force), r;
+
+	if (warn < 0)
+		return cli_fail_as(cmd, ctx, warn, LB_EXIT_SOURCE_IO);
+	if (warn == 1)
+		fprintf(stderr, "lifeboat: warning: %s\n", ctx->msg);
+	ctx->msg[0] = 0;
+	if ((r = source_size(ctx, sp, size)) < 0)
+		return cli_fail_as(cmd, ctx, r, LB_EXIT_SOURCE_IO);
+	return 0;
+}
+
 /* Bytes a restore or clone of BYTES writes to SPAN: all of them, or what
  * a smaller disk (or --length) holds, which the engine's fit check allows
  * when every partition fits (C001; pt.h).  For the question asked before
@@ -300,12 +318,8 @@ int cli_backup(int argc, char **argv)
 	o.no_space_check = a.nospace;
 	o.table = a.table;
 	cli_ctx_init(&ctx);
-	if ((r = lb_check_source(&ctx, o.source.path, a.force)) < 0 ||
-	    (r = source_size(&ctx, &o.source, &size)) < 0)
-		return cli_fail_as("backup", &ctx, r, LB_EXIT_SOURCE_IO);
-	if (r == 1)
-		fprintf(stderr, "lifeboat: warning: %s\n", ctx.msg);
-	ctx.msg[0] = 0;
+	if ((r = checked_source("backup", &ctx, &o.source, a.force, &size)))
+		return r;
 	if ((r = lb_backup(&ctx, &o)) < 0)
 		return cli_fail("backup", &ctx, r);
 	done_line("backup", o.source.path, o.image, size, 0);
@@ -373,9 +387,8 @@ int cli_clone(int argc, char **argv)
 				a.length, a.table)))
 		return r;
 	cli_ctx_init(&ctx);
-	if ((r = lb_check_source(&ctx, o.source.path, a.force)) < 0 ||
-	    (r = source_size(&ctx, &o.source, &size)) < 0)
-		return cli_fail_as("clone", &ctx, r, LB_EXIT_SOURCE_IO);
+	if ((r = checked_source("clone", &ctx, &o.source, a.force, &size)))
+		return r;
 	o.force = a.force;
 	o.threads = a.threads;
 	o.verify_after = a.verify;

@@ -63,10 +63,11 @@ refused "backup of the whole-file loop device is refused without --force" -- \
 refused "backup of the disk file backing the mounted loop device is refused without --force" -- \
 	"$LIFEBOAT" backup "$T/gm.img" "$T/b2.qcow2"
 out=$("$LIFEBOAT" backup "$LM" "$T/b3.qcow2" --force 2>&1); rc=$?
-# (the warning line itself is lost in cli_jobs.c: r from lb_check_source is
-# overwritten by source_size before it is tested; reported, not mine)
 [ $rc = 0 ] && [ -s "$T/b3.qcow2" ] && pass "backup with --force goes on" ||
 	fail "backup with --force goes on" "exit $rc: $(echo "$out" | tail -1)"
+[[ $out == *"warning:"*"mounted read-write at $T/mnt"*"(going on: --force)"* ]] &&
+	pass "backup with --force prints the mounted read-write warning" ||
+	fail "backup with --force prints the mounted read-write warning" "$(echo "$out" | head -2)"
 out=$("$LIFEBOAT" restore "$T/small.qcow2" "$L1" --yes 2>&1); rc=$?
 [ $rc = 0 ] && cmp -s -n 8388608 "$T/small.img" "$L1" && pass "a loop device over bytes that do not overlap the mount may be written" ||
 	fail "a loop device over bytes that do not overlap the mount may be written" "exit $rc: $(echo "$out" | tail -1)"
