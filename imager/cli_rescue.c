@@ -119,7 +119,7 @@ static int parse(struct rargs *a, int argc, char **argv)
 {
 	int c, r;
 
-	a->o.retries = 1;
+	a->o.retries = 0;       /* as GNU ddrescue: retry in a later run */
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
@@ -313,6 +313,10 @@ static void report(const struct lb_rescue_stats *st, const char *image,
 	       stopped ? st->bad : st->bad + open,
 	       st->bad_areas, st->reads, st->failed_reads, st->slow_reads,
 	       st->direct ? "direct (O_DIRECT)" : "through the page cache");
+	if (!stopped && st->bad)
+		printf("To try the unreadable areas again (every pass may be "
+		       "the disk's last): lifeboat rescue SOURCE %s --resume "
+		       "--retries 3\n", image);
 }
 
 /* Whether PATH names the same file as ST. */

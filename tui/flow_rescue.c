@@ -65,7 +65,12 @@ static void result(const struct tui_job *j, const char *image)
 			 r->bad_areas == 1 ? "" : "s");
 		snprintf(l[n++], 700, "Unreadable areas read as zeros in the "
 			 "image; `lifeboat info IMAGE` lists them.");
-		n = lost_files(image, l, n, 11);
+		n = lost_files(image, l, n, r->bad ? 10 : 11);
+		if (r->bad)
+			snprintf(l[n++], 700, "To try the unreadable areas again "
+				 "(each pass may be the disk's last): choose Rescue "
+				 "with the same folder and name, or run `lifeboat "
+				 "rescue SOURCE IMAGE --resume --retries 3`.");
 		snprintf(l[n++], 700, "What next: restore the image onto a "
 			 "healthy disk (R) and stop using the failing one.");
 	} else {
@@ -108,7 +113,7 @@ void tui_flow_rescue(struct tui_disks *d)
 	static struct tui_job j;
 	char dir[4096], name[256], image[4400];
 	struct tui_src s = { 0 };
-	int resume;
+	int resume, retry = 0;
 	int i = tui_pick_disk(d, "Rescue a failing disk: which one?",
 			      "Choose the failing disk. It is only read, gently: "
 			      "what reads easily first, bad areas last.",
@@ -128,8 +133,14 @@ void tui_flow_rescue(struct tui_disks *d)
 					     name, sizeof name)) == 0) {
 			snprintf(image, sizeof image, "%s%s%s", dir,
 				 dir[strlen(dir) - 1] == '/' ? "" : "/", name);
-			if (may_start(image, &resume))
+			if (may_start(image, &resume)) {
+				/* "Try again?" on a finished image: one retry
+				 * pass; a new or interrupted rescue: none, as
+				 * GNU ddrescue (each pass may be the last) */
+				retry = resume && !exists(image, ".part") &&
+					!exists(image, ".rescue-map");
 				break;
+			}
 		}
 	}
 	memset(&j, 0, sizeof j);
@@ -137,7 +148,7 @@ void tui_flow_rescue(struct tui_disks *d)
 	snprintf(j.title, sizeof j.title, "Rescuing %s to %s", s.dev->path,
 		 image);
 	j.o.rescue = (struct lb_rescue_opts){ .source = s.span, .image = image,
-		.resume = resume, .retries = 1, .stats = &j.rstats };
+		.resume = resume, .retries = retry, .stats = &j.rstats };
 	j.map_size = s.size;
 	tui_job_run(&j);
 	result(&j, image);

@@ -69,7 +69,7 @@ one() {
 	ddd) run "ddrescue -d" "$T/ddd.map" ddrescue -q -d "$T/m/disk" "$T/ddd.img" "$T/ddd.map";;
 	lb0) run "lifeboat --retries 0" "$T/lb0.map" "$LIFEBOAT" rescue --retries 0 \
 		--keep-timeouts "$T/m/disk" "$T/lb0.qcow2" --export-map "$T/lb0.map";;
-	lb1) run "lifeboat (default)" "$T/lb1.map" "$LIFEBOAT" rescue --keep-timeouts \
+	lb1) run "lifeboat --retries 1" "$T/lb1.map" "$LIFEBOAT" rescue --retries 1 --keep-timeouts \
 		"$T/m/disk" "$T/lb1.qcow2" --export-map "$T/lb1.map";;
 	esac
 }
@@ -78,7 +78,7 @@ for r in $(seq 0 $((RUNS - 1))); do     # each round starts with another tool
 	for k in 0 1 2 3; do one "${tools[$(((r + k) % 4))]}"; done
 done
 echo "medians over $RUNS runs (ddrescue's default is -r0, like --retries 0):"
-for name in "ddrescue" "ddrescue -d" "lifeboat --retries 0" "lifeboat (default)"; do
+for name in "ddrescue" "ddrescue -d" "lifeboat --retries 0" "lifeboat --retries 1"; do
 	awk -F'\t' -v n="$name" '$1 == n' "$T/results.tsv" | sort -t"$(printf '\t')" -k3,3n |
 		awk -F'\t' '{ b[NR] = $2; w[NR] = $3; r[NR] = $4; f[NR] = $5 }
 		END { if (!NR) exit; m = int((NR + 1) / 2)

@@ -129,3 +129,20 @@ if [ -f "$part" ]; then
 		fail "the report of a stopped rescue: unfinished IMAGE.part, bytes not tried are not unreadable" "exit $rc: $(grep -v '^rescue' "$T/c.out" | tail -4 | tr '\n' '|')"
 	fi
 fi
+
+# --- no retry pass by default (as GNU ddrescue's -r0); --retries 1 adds one
+# (a read of each bad sector more); the report says how to retry later
+failed_of() { sed -n 's/^Unreadable: .* reads, \([0-9]*\) failed,.*/\1/p' "$1"; }
+LIFEBOAT_FAULT_MAP=$T/bad.map "$LIFEBOAT" rescue "fault:$T/disk.img" "$T/r1.qcow2" \
+	--retries 1 >"$T/r1.out" 2>&1
+f0=$(failed_of "$T/r.out"); f1=$(failed_of "$T/r1.out")
+[ -n "$f0" ] && [ -n "$f1" ] && [ "$f1" -ge $((f0 + 24)) ] &&
+	pass "no retry pass by default; --retries 1 reads the 24 bad sectors once more" ||
+	fail "no retry pass by default; --retries 1 reads the 24 bad sectors once more" "failed reads: default '$f0', --retries 1 '$f1'"
+grep -q "^To try the unreadable areas again .*: lifeboat rescue SOURCE $img --resume --retries 3$" "$T/r.out" &&
+	pass "the report of a rescue with bad areas says how to retry them" ||
+	fail "the report of a rescue with bad areas says how to retry them" "$(tail -3 "$T/r.out" | tr '\n' '|')"
+"$LIFEBOAT" help rescue >"$T/help.txt" 2>&1
+grep -q -- "--force .*--export-map replace an existing" "$T/help.txt" && grep -q -- "--retries N .*default 0" "$T/help.txt" &&
+	pass "help rescue: --force (replacing an --export-map file) and --retries default 0" ||
+	fail "help rescue: --force (replacing an --export-map file) and --retries default 0" "$(grep -- '--force\|--retries' "$T/help.txt" | tr '\n' '|')"

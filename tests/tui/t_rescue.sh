@@ -21,6 +21,7 @@ if ! tui_wait "Rescue result" 180; then fail "rescue: finishes" "$(screen)"; exi
 if screen | grep -q "cannot rescue yet"; then skip rescue "lb_rescue is not in this build"; exit 0; fi
 shown "rescue: says some areas could not be read" "Rescue finished: some areas could not be read."
 shown "rescue: counts the unreadable bytes" "Unreadable: 64.0 KiB in 1 area."
+shown "rescue: says how to try the unreadable areas again" "To try the unreadable areas again"
 check "rescue: qemu-img check passes" qemu-img check "$T/imgs/r.qcow2"
 qemu-img convert -O raw "$T/imgs/r.qcow2" "$T/r.raw"
 same_bytes "rescue: bytes before the bad area" <(head -c 16M "$T/s.img") <(head -c 16M "$T/r.raw")
