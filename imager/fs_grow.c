@@ -418,13 +418,29 @@ static int run_grower(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t start,
 	return r;
 }
 
+/* "47.0 MiB to 48.0 MiB", FROM and TO in bytes; the exact bytes ("from
+ * 49283072 to 49807360 bytes") when both round to the same human size. */
+static const char *from_to(uint64_t from, uint64_t to, char *out, size_t n)
+{
+	char a[32], b[32];
+
+	lb_human_size(from, a, sizeof a);
+	lb_human_size(to, b, sizeof b);
+	if (strcmp(a, b))
+		snprintf(out, n, "%s to %s", a, b);
+	else
+		snprintf(out, n, "%llu to %llu bytes", (unsigned long long)from,
+			 (unsigned long long)to);
+	return out;
+}
+
 /* The filesystem part of the line: grown from A to B, or not and why. */
 static int grow_fs(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t start,
 		   uint64_t size, char *line, size_t n)
 {
 	struct lb_fs_info fi = { 0 };
 	struct grown g = { 0 };
-	char why[600] = "", a[32], b[32];
+	char why[600] = "", ft[80];
 	const char *no;
 
 	if (lb_fs_probe(ctx, dev, start, size, &fi) != 0 || !fi.type[0]) {
@@ -441,10 +457,9 @@ static int grow_fs(struct lb_ctx *ctx, struct lb_dev *dev, uint64_t start,
 	int ok = !run_grower(ctx, dev, start, size, fi.type, &g, why, sizeof why);
 	ctx->msg[0] = 0;
 	if (ok)
-		snprintf(line, n, "; its %s filesystem grown from %s to %s "
+		snprintf(line, n, "; its %s filesystem grown from %s "
 			 "(%llu to %llu %s of %u bytes; %s; %s)", fi.type,
-			 lb_human_size(g.from * g.unit, a, sizeof a),
-			 lb_human_size(g.to * g.unit, b, sizeof b),
+			 from_to(g.from * g.unit, g.to * g.unit, ft, sizeof ft),
 			 (unsigned long long)g.from, (unsigned long long)g.to,
 			 g.units, g.unit, g.checked, g.prog);
 	else
@@ -458,7 +473,7 @@ int lb_fs_grow_last(struct lb_ctx *ctx, struct lb_dev *dev,
 {
 	struct lb_pt *pt = NULL;
 	const struct lb_pt_part *p = NULL;
-	char line[1200], fsl[900], a[32], b[32];
+	char line[1200], fsl[900], ft[80];
 	int grown = 0;
 
 	if (note && n)
@@ -475,9 +490,8 @@ int lb_fs_grow_last(struct lb_ctx *ctx, struct lb_dev *dev,
 	if (p && p->start_lba * pt->sector == g->start && size > g->size) {
 		grown = grow_fs(ctx, dev, g->start, size, fsl, sizeof fsl);
 		snprintf(line, sizeof line, "%spartition %u: entry grown from "
-			 "%s to %s%s", grown ? "" : "warning: ", g->part,
-			 lb_human_size(g->size, a, sizeof a),
-			 lb_human_size(size, b, sizeof b), fsl);
+			 "%s%s", grown ? "" : "warning: ", g->part,
+			 from_to(g->size, size, ft, sizeof ft), fsl);
 		if (ctx->log)
 			ctx->log(line, ctx->user);
 		if (note && n)

@@ -101,6 +101,25 @@ out=$("$LIFEBOAT" clone "$T/src-gpt.img" "$T/big-clone.img" --yes --grow-last 2>
 	fail "clone --grow-last onto a larger file" "exit $?: $(echo "$out" | tail -2)"
 check_grown "gpt clone onto a larger file" "$T/big-clone.img" "$out"
 
+# a target where partition 2 can grow by only 32 KiB (the GPT backup takes
+# the last 33 sectors): both sizes round to the same MiB figure, so the
+# line gives the exact bytes instead of "from 54.0 MiB to 54.0 MiB"
+# (a copy of the GPT disk cut to end right after partition 2, sgdisk -e
+# moving the backup GPT to the new end, backed up, restored 32 KiB larger)
+read -r ooff osize < <(part2 "$T/src-gpt.img")
+cp "$T/src-gpt.img" "$T/tight.img"
+truncate -s $((ooff + osize + 33 * 512)) "$T/tight.img"
+sgdisk -e "$T/tight.img" >/dev/null 2>&1
+"$LIFEBOAT" backup "$T/tight.img" "$T/tight.qcow2" >/dev/null 2>&1 || fail "backup of the tight GPT disk" "exit $?"
+truncate -s $((ooff + osize + 32768 + 33 * 512)) "$T/little.img"
+out=$("$LIFEBOAT" restore "$T/tight.qcow2" "$T/little.img" --yes --grow-last 2>&1); rc=$?
+read -r off size < <(part2 "$T/little.img")
+[ $rc = 0 ] && [[ $out == *"partition 2: entry grown from $osize to $size bytes;"* &&
+	$out == *"its ext4 filesystem grown from "*" bytes ("* ]] &&
+	! echo "$out" | grep -Eq "from ([0-9.]+ [KMG]iB) to \1" &&
+	pass "a little larger target: the line gives exact bytes, not 'from X MiB to X MiB'" ||
+	fail "a little larger target: the line gives exact bytes, not 'from X MiB to X MiB'" "exit $rc: $(echo "$out" | grep -i partition | tail -2)"
+
 truncate -s 280M "$T/big-loop.img"
 if attach "$T/big-loop.img"; then
 	out=$("$LIFEBOAT" restore "$T/gpt.qcow2" "$LOOP" --yes --grow-last 2>&1) ||
