@@ -3,7 +3,9 @@
  * read-only), which image, which disk to overwrite (every disk listed;
  * the running medium, the disk holding the image, mounted and too-small
  * disks say why they cannot be chosen), the typed confirmation, then
- * lb_restore() with read-back verification and the result in words.
+ * lb_restore() with read-back verification and the result in words.  A
+ * rescue image's unreadable bytes (zeros in it) are named before the name
+ * is typed and again on the result.
  */
 #include <stdio.h>
 #include <string.h>
@@ -55,10 +57,11 @@ static const char *why_target(const struct lb_device *d, void *u,
 static void result(const struct tui_job *j, const struct lb_device *t,
 		   const char *image, const struct lb_image_info *info)
 {
-	char l[8][1200], tm[32];
-	const char *lines[8];
+	char l[9][1200], tm[32], bad[96];
+	const char *lines[9];
 	const char *g = j->o.restore.grow_note;     /* fs_grow.h */
 	int n = 0, grew = g && g[0];    /* "" when no entry grew */
+	const char *z = tui_sha_zeros(info);    /* what the hash has as 0s */
 
 	snprintf(l[n++], 700, "Image:  %s", image);
 	char lab[400];
@@ -69,19 +72,26 @@ static void result(const struct tui_job *j, const struct lb_device *t,
 			 "partition was grown (the line below says how), so the "
 			 "disk no longer equals the image byte for byte.",
 			 tui_duration(tm, sizeof tm, j->seconds));
-		snprintf(l[n++], 700, "SHA-256 as compared before growing "
-			 "(free space as zeros):");
+		if (z)
+			snprintf(l[n++], 700, "SHA-256 as compared before "
+				 "growing (%s as zeros):", z);
+		else
+			snprintf(l[n++], 700, "SHA-256 as compared before "
+				 "growing:");
 		snprintf(l[n++], 700, "        %s", info->sha256[0] ?
 			 info->sha256 : "(not recorded)");
 	} else if (j->rc >= 0) {
 		snprintf(l[n++], 700, "The disk now holds what the image holds; "
 			 "it was read back and compared (in %s).",
 			 tui_duration(tm, sizeof tm, j->seconds));
-		snprintf(l[n++], 700, "SHA-256 of the restored disk (free "
-			 "space as zeros):");
+		snprintf(l[n++], 700, "SHA-256 %s:", tui_sha_kind(info));
 		snprintf(l[n++], 700, "        %s", info->sha256[0] ?
 			 info->sha256 : "(not recorded)");
 	}
+	if (j->rc >= 0 && tui_rescue_bytes(info, bad, sizeof bad))
+		snprintf(l[n++], 700, "Note: this image is a rescue: %s could "
+			 "not be read by the rescue and are zeros on %s too.",
+			 bad, t->name);
 	if (j->rc >= 0) {
 		if (grew)
 			snprintf(l[n++], 1200, "%s.", strncmp(g, "warning: ", 9) ?
@@ -149,16 +159,23 @@ static void run(const struct lb_device *t, struct lb_span span,
 		const char *onto, int partition)
 {
 	static struct tui_job j;
-	char action[1400], date[16] = "?", sz[32];
+	char action[1600], date[16] = "?", sz[32], bad[96], rescue[300];
 	time_t c = (time_t)info->created;
 	struct tm tm;
 
 	if (info->created > 0 && gmtime_r(&c, &tm))
 		strftime(date, sizeof date, "%Y-%m-%d", &tm);
+	if (!tui_rescue_bytes(info, bad, sizeof bad))
+		rescue[0] = 0;
+	else    /* said before the name is typed (trial 2 F14) */
+		snprintf(rescue, sizeof rescue, "This image is a rescue: %s "
+			 "could not be read and will be zeros on %s.\n", bad,
+			 t->name);
 	snprintf(action, sizeof action, "Lifeboat will write the image\n"
-		 "    %s\n    (made %s from a %s disk, model %s)\n%s",
+		 "    %s\n    (made %s from a %s disk, model %s)\n%s%s",
 		 image, date, tui_size(sz, sizeof sz, info->virtual_size),
-		 info->source_model[0] ? info->source_model : "unknown", onto);
+		 info->source_model[0] ? info->source_model : "unknown",
+		 rescue, onto);
 	int grow = !partition && offer_grow(t, info);
 	if (!tui_confirm_erase(t, action, partition))
 		return;

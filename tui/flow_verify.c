@@ -30,21 +30,30 @@ static void remember(const char *path, int ok)
 	checked[i].ok = ok;
 }
 
+/* A rescue image holds what its rescue could not read as zeros: said
+ * before anything else, and the engine's words about differences inside
+ * those areas when compared with a disk (trial 2 F5, F14). */
 static void result(const struct tui_job *j, const char *image,
 		   const struct lb_image_info *info)
 {
-	char l[5][700], tm[32];
-	const char *lines[5];
+	char l[8][700], tm[32], bad[96];
+	const char *lines[8];
 	int n = 0;
 
 	snprintf(l[n++], 700, "Image:    %s", image);
+	if (tui_rescue_bytes(info, bad, sizeof bad))
+		snprintf(l[n++], 700, "This image is a rescue: %s could not be "
+			 "read and are zeros in it.", bad);
 	if (j->o.verify.against)
 		snprintf(l[n++], 700, "Compared with the disk %s: %s",
-			 j->o.verify.against, j->rc >= 0 ? "the same" :
-			 "see below");
+			 j->o.verify.against, j->rc < 0 ? "see below" :
+			 j->msg[0] ? j->msg : "the same");
 	if (j->rc >= 0) {
 		snprintf(l[n++], 700, "SHA-256:  %s", info->sha256[0] ?
 			 info->sha256 : "(not recorded)");
+		if (info->sha256[0])    /* what it is of, as the engine says */
+			snprintf(l[n++], 700, "          (%s)",
+				 tui_sha_kind(info));
 		snprintf(l[n++], 700, "Every part of the image was read and its "
 			 "checksums match (in %s).", tui_duration(tm, sizeof tm,
 								  j->seconds));

@@ -2,9 +2,11 @@
  * images.c — the images (*.qcow2) in a folder, each described by
  * lb_image_info(): when it was made, the source's model, its size, and
  * whether it is complete and, once checked in this session, whether it
- * verified (V in the list checks the highlighted image right there).  An
- * image the engine cannot read stays in the list, dim, with the engine's
- * reason, so nothing is silently hidden.
+ * verified (V in the list checks the highlighted image right there); a
+ * rescue image gets a dim line saying how many bytes it holds as zeros
+ * because they could not be read.  An image the engine cannot read
+ * stays in the list, dim, with the engine's reason, so nothing is
+ * silently hidden.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -98,7 +100,32 @@ static void row(const struct found *f, char *buf, size_t n)
 		 source_text(&f->info, src, sizeof src),
 		 tui_size(sz, sizeof sz, f->info.virtual_size),
 		 f->why[0] ? f->why : ver > 0 ? "verified OK" : ver == 0 ?
-		 "FAILED verify" : "complete");
+		 "FAILED verify" : f->info.rescue ? "rescue" : "complete");
+}
+
+/* The dim line under a rescue image (trial 2 F5, F14): the bytes its
+ * rescue could not read, which it holds as zeros, or that it is unfinished
+ * (its map has areas not tried to the end yet).  0 when there is none. */
+static int rescue_row(const struct found *f, char *buf, size_t n)
+{
+	const struct lb_image_info *i = &f->info;
+	uint64_t bad = i->rescue_bad + i->rescue_untried;
+	char sz[32];
+
+	if (!i->rescue)
+		return 0;
+	if (!i->complete || i->sha256_pending)
+		snprintf(buf, n, "    unfinished rescue: `lifeboat rescue SOURCE "
+			 "IMAGE --resume` goes on");
+	else if (bad)
+		snprintf(buf, n, "    rescue: %llu unreadable bytes (%s) in %llu "
+			 "area%s, zeros in it", (unsigned long long)bad,
+			 tui_size(sz, sizeof sz, bad),
+			 (unsigned long long)i->rescue_areas,
+			 i->rescue_areas == 1 ? "" : "s");
+	else
+		return 0;
+	return 1;
 }
 
 /* Rows for an image the engine cannot read: its name, then the reason
@@ -142,11 +169,13 @@ static int menu(const char *dir, const char *title, struct found *v,
 		if (v[i].ok) {
 			row(&v[i], buf, sizeof buf);
 			rows[nr] = strdup(buf);
+			if (rescue_row(&v[i], buf, sizeof buf))
+				rows[nr + k++] = strdup(buf);
 		} else {
 			k = bad_rows(dir, &v[i], rows + nr);
 		}
 		for (int j = 0; j < k; j++, nr++) {
-			en[nr] = v[i].ok;
+			en[nr] = v[i].ok && j == 0;     /* the extra lines: dim */
 			map[nr] = i;
 		}
 	}

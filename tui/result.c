@@ -1,6 +1,8 @@
 /*
  * result.c — the result screen: success or failure in plain words, then
  * what the flow adds (image, checksum, where the log is, what to do next).
+ * Also the words every screen uses for what an image's SHA-256 is of and
+ * for the bytes a rescue image holds as zeros (from lb_image_info).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +25,38 @@ const char *tui_err_words(int rc)
 	case LB_EXIT_CANCELLED: return "You cancelled the job.";
 	default: return "The job failed.";
 	}
+}
+
+const char *tui_sha_zeros(const struct lb_image_info *i)
+{
+	int used = 0;
+
+	for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++)
+		used |= !i->parts[k].raw;
+	return i->rescue ? "unreadable bytes" : used ? "free space" : NULL;
+}
+
+const char *tui_sha_kind(const struct lb_image_info *i)
+{
+	return i->sha256_pending ? "not computed yet" :
+	       i->rescue ? "of the rescued disk, unreadable bytes as zeros" :
+	       tui_sha_zeros(i) ? "of the restored disk, free space as zeros" :
+	       "of the source disk";
+}
+
+const char *tui_rescue_bytes(const struct lb_image_info *i, char *buf,
+			     size_t n)
+{
+	uint64_t bad = i->rescue_bad + i->rescue_untried;
+	char sz[32];
+
+	if (!i->rescue || !bad)
+		return NULL;
+	snprintf(buf, n, "%llu bytes (%s) in %llu area%s",
+		 (unsigned long long)bad, tui_size(sz, sizeof sz, bad),
+		 (unsigned long long)i->rescue_areas,
+		 i->rescue_areas == 1 ? "" : "s");
+	return buf;
 }
 
 void tui_result(int ok, const char *title, const char *headline,

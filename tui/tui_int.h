@@ -218,6 +218,18 @@ void tui_result(int ok, const char *title, const char *headline,
 		const char *const *lines, int n);
 /* Words for an engine error code. */
 const char *tui_err_words(int rc);
+/* What an image's SHA-256 is of, in the engine's words (trial 2 F5, as
+ * `lifeboat info`/`verify` say it): "of the rescued disk, unreadable bytes
+ * as zeros", "of the restored disk, free space as zeros", "of the source
+ * disk", or "not computed yet" for an unfinished image.  tui_sha_zeros:
+ * just what it holds as zeros ("unreadable bytes" / "free space"), NULL
+ * when it holds the source as read.  result.c. */
+const char *tui_sha_kind(const struct lb_image_info *i);
+const char *tui_sha_zeros(const struct lb_image_info *i);
+/* For a rescue image with unreadable bytes: "N bytes (SIZE) in M areas"
+ * into BUF and returns BUF; NULL otherwise.  result.c. */
+const char *tui_rescue_bytes(const struct lb_image_info *i, char *buf,
+			     size_t n);
 
 /* ---- flows and system actions ------------------------------------------- */
 
