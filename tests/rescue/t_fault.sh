@@ -108,13 +108,14 @@ check "resumed image passes qemu-img check" qemu-img check "$T/k.qcow2"
 	pass "work files are removed after the end" ||
 	fail "work files are removed after the end"
 
-# 4. --resume of a finished image tries the bad areas again: the disk got
+# 4. --resume --retries 1 of a finished image tries the bad areas again
+# (no retry pass without --retries, as GNU ddrescue's -r0): the disk got
 # better (the fault map now only has the 1 MiB run), the image fills in.
 badmap "$T/better.map" "3000:2048"
 expected "$T/disk.img" "$T/better.raw" "3000:2048"
 cp "$T/full.qcow2" "$T/again.qcow2"
 LIFEBOAT_FAULT_MAP=$T/better.map "$LIFEBOAT" rescue "fault:$T/disk.img" \
-	"$T/again.qcow2" --resume >/dev/null 2>&1
+	"$T/again.qcow2" --resume --retries 1 >/dev/null 2>&1
 raw_of "$T/again.qcow2" "$T/again.raw" 2>/dev/null
 same_bytes "--resume of a finished image recovers sectors that became readable" \
 	"$T/again.raw" "$T/better.raw"
@@ -157,11 +158,12 @@ fi
 
 # 8. --import-map: a ddrescue mapfile from an earlier attempt.  Its
 # finished areas are read again (their data is not in this image), its bad
-# areas are left for the later phases and re-tried there.
+# areas are left for the later phases and re-tried there (--retries 1: by
+# default, as GNU ddrescue's -r0, bad sectors get no retry pass).
 printf '0 + 1\n0x0 0x%x +\n0x%x 0x%x -\n0x%x 0x%x +\n' $((9000 * 512)) \
 	$((9000 * 512)) $((100 * 512)) $((9100 * 512)) $(((SECTORS - 9100) * 512)) >"$T/old.map"
 "$LIFEBOAT" rescue "fault:$T/disk.img" "$T/imp.qcow2" --import-map "$T/old.map" \
-	--export-map "$T/imp.map" >"$T/imp.out" 2>&1
+	--export-map "$T/imp.map" --retries 1 >"$T/imp.out" 2>&1
 raw_of "$T/imp.qcow2" "$T/imp.raw" 2>/dev/null
 if cmp -s "$T/imp.raw" "$T/expected.raw" &&
    [ "$(bad_sectors "$T/imp.map")" = "$(ranges_of "$BAD")" ]; then
