@@ -488,16 +488,16 @@ static const char *iso_utc(int64_t t, char *out, size_t n)
 	return out;
 }
 
-static void info_source(const struct lb_image_info *i)
+static void info_source(FILE *f, const struct lb_image_info *i)
 {
 	char h[32];
 
-	printf("source:         ");
+	fprintf(f, "source:         ");
 	if (i->source_model[0])
-		printf("%s, ", i->source_model);
+		fprintf(f, "%s, ", i->source_model);
 	if (i->source_serial[0])
-		printf("serial %s, ", i->source_serial);
-	printf("%llu bytes (%s), sectors %u logical / %u physical\n",
+		fprintf(f, "serial %s, ", i->source_serial);
+	fprintf(f, "%llu bytes (%s), sectors %u logical / %u physical\n",
 	       (unsigned long long)i->source_size,
 	       cli_human(i->source_size, h, sizeof h), i->logical_sector,
 	       i->physical_sector);
@@ -505,19 +505,19 @@ static void info_source(const struct lb_image_info *i)
 
 /* One partition (or the whole disk): where, how big, and how it was
  * imaged and why, on two lines. */
-static void info_part(const struct lb_part_mode *m)
+static void info_part(FILE *f, const struct lb_part_mode *m)
 {
 	char sz[32], used[32], at[32];
 
 	if (m->number)
-		printf("  partition %u", m->number);
+		fprintf(f, "  partition %u", m->number);
 	else
-		printf("  whole disk");
-	printf(" (%s): %s at byte %llu (%s), %s used\n",
+		fprintf(f, "  whole disk");
+	fprintf(f, " (%s): %s at byte %llu (%s), %s used\n",
 	       m->fstype[0] ? m->fstype : "filesystem unknown",
 	       cli_human(m->size, sz, sizeof sz), (unsigned long long)m->start,
 	       cli_human(m->start, at, sizeof at), cli_human(m->used, used, sizeof used));
-	printf("      mode %s%s%s\n", m->raw ? "raw (every byte stored)" :
+	fprintf(f, "      mode %s%s%s\n", m->raw ? "raw (every byte stored)" :
 	       "used-blocks (only what the filesystem uses is stored; free "
 	       "space restores as zeros)", m->reason[0] ? ": " : "", m->reason);
 }
@@ -532,74 +532,75 @@ static const char *hash_kind(const struct lb_image_info *i, int used)
 	       used ? "restored-disk-free-space-as-zeros" : "source";
 }
 
-static void info_hash(const struct lb_image_info *i, int used)
+static void info_hash(FILE *f, const struct lb_image_info *i, int used)
 {
 	if (i->sha256_pending)
-		printf("sha256:         not computed yet (made when the %s "
+		fprintf(f, "sha256:         not computed yet (made when the %s "
 		       "finishes)\n", i->rescue ? "rescue" : "backup");
 	else if (i->rescue || used)
-		printf("sha256 of the %s disk (%s as zeros):\n                "
+		fprintf(f, "sha256 of the %s disk (%s as zeros):\n                "
 		       "%s\n", i->rescue ? "rescued" : "restored",
 		       i->rescue ? "unreadable bytes" : "free space", i->sha256);
 	else
-		printf("source sha256:  %s\n", i->sha256);
+		fprintf(f, "source sha256:  %s\n", i->sha256);
 	if (i->rescue)
-		printf("rescue map:     %llu bytes rescued, %llu unreadable, "
+		fprintf(f, "rescue map:     %llu bytes rescued, %llu unreadable, "
 		       "%llu not tried yet\n",
 		       (unsigned long long)i->rescue_finished,
 		       (unsigned long long)i->rescue_bad,
 		       (unsigned long long)i->rescue_untried);
 	else
-		printf("unreadable:     %llu bytes\n",
+		fprintf(f, "unreadable:     %llu bytes\n",
 		       (unsigned long long)i->bad_bytes);
 }
 
-static void info_text(const char *image, const struct lb_image_info *i)
+static void info_text(FILE *f, const char *image,
+		      const struct lb_image_info *i)
 {
-	char h[32], f[32];
+	char h[32], fs[32];
 
-	printf("image:          %s%s\n", image, i->complete ? "" : i->rescue ?
+	fprintf(f, "image:          %s%s\n", image, i->complete ? "" : i->rescue ?
 	       "  (UNFINISHED RESCUE: stopped before its end; `lifeboat rescue "
 	       "SOURCE IMAGE --resume` goes on)" :
 	       "  (INCOMPLETE: the backup did not finish)");
-	printf("virtual size:   %llu bytes (%s)\n",
+	fprintf(f, "virtual size:   %llu bytes (%s)\n",
 	       (unsigned long long)i->virtual_size, cli_human(i->virtual_size, h, sizeof h));
 	if (i->joined_pieces)
-		printf("file size:      %llu bytes (%s) in one file (the %d "
+		fprintf(f, "file size:      %llu bytes (%s) in one file (the %d "
 		       "pieces of a split image, joined)\n",
 		       (unsigned long long)i->file_size,
-		       cli_human(i->file_size, f, sizeof f), i->joined_pieces);
+		       cli_human(i->file_size, fs, sizeof fs), i->joined_pieces);
 	else
-		printf("file size:      %llu bytes (%s) in %d piece%s\n",
+		fprintf(f, "file size:      %llu bytes (%s) in %d piece%s\n",
 		       (unsigned long long)i->file_size,
-		       cli_human(i->file_size, f, sizeof f), i->pieces,
+		       cli_human(i->file_size, fs, sizeof fs), i->pieces,
 		       i->pieces == 1 ? "" : "s");
-	printf("cluster size:   %u\ncompression:    %s\n", i->cluster_size,
+	fprintf(f, "cluster size:   %u\ncompression:    %s\n", i->cluster_size,
 	       i->compress == LB_COMPRESS_ZLIB ? "zlib" : "zstd");
-	printf("clusters:       %llu stored, %llu zero\n",
+	fprintf(f, "clusters:       %llu stored, %llu zero\n",
 	       (unsigned long long)i->stored_clusters,
 	       (unsigned long long)i->zero_clusters);
 	if (!i->has_lifeboat_meta) {
-		printf("metadata:       none (not made by Lifeboat)\n");
+		fprintf(f, "metadata:       none (not made by Lifeboat)\n");
 		return;
 	}
-	info_source(i);
-	printf("created:        %s by lifeboat %s\n", iso_utc(i->created, h, sizeof h),
+	info_source(f, i);
+	fprintf(f, "created:        %s by lifeboat %s\n", iso_utc(i->created, h, sizeof h),
 	       i->tool_version);
 	/* A used-blocks image stores no free space: its SHA-256 is that of
 	 * the disk as it restores, not of the source (trial finding 4). */
 	int used = 0;
 	for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++)
 		used |= !i->parts[k].raw;
-	info_hash(i, used);
+	info_hash(f, i, used);
 	if (i->table != LB_TABLE_AUTO)   /* C013: the backup's --table */
-		printf("partition table: %s trusted (chosen with --table %s: the disk's GPT and MBR disagree)\n",
+		fprintf(f, "partition table: %s trusted (chosen with --table %s: the disk's GPT and MBR disagree)\n",
 		       i->table == LB_TABLE_GPT ? "GPT" : "MBR",
 		       i->table == LB_TABLE_GPT ? "gpt" : "mbr");
 	if (i->nparts)
-		printf("imaged as:\n");
+		fprintf(f, "imaged as:\n");
 	for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++)
-		info_part(&i->parts[k]);
+		info_part(f, &i->parts[k]);
 }
 
 static void jstr(const char *k, const char *v)
@@ -664,25 +665,62 @@ static void info_json(const char *image, const struct lb_image_info *i)
 	printf("\n}\n");
 }
 
-/* Text from a (possibly hostile) image must not drive the terminal:
- * control characters and DEL become '?'. */
-static void tame(char *s)
+/* Prints the lines of S to stdout through lb_text_escape: text from a
+ * (possibly hostile) image (model, serial, labels, paths) must not drive
+ * the terminal (trial 2 F16), as list and probe print.  With KEEP_CLEAN a
+ * line whose only escapes would be backslashes is printed as it is: the
+ * rescue's bad-file lines of newer images are escaped already (rescue
+ * files), those of older ones may hold raw bytes. */
+static void put_escaped(const char *s, int keep_clean)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
+	while (*s) {
+		size_t n = strcspn(s, "\n"), bs = 0;
+		char *line = strndup(s, n), *esc = malloc(4 * n + 1);
+
+		if (!line || !esc) {
+			free(line);
+			free(esc);
+			return;
+		}
+		for (size_t k = 0; k < n; k++)
+			bs += line[k] == '\\';
+		size_t e = lb_text_escape(esc, 4 * n + 1, line);
+		fputs(keep_clean && e == n + 3 * bs ? line : esc, stdout);
+		free(line);
+		free(esc);
+		s += n;
+		if (*s == '\n') {
+			putchar('\n');
+			s++;
+		}
+	}
 }
 
-static void tame_info(struct lb_image_info *i)
+/* The text form of info: the image's fields, then the rescue's map and
+ * files (cli_rescue.c), each written to memory, then through
+ * put_escaped.  0 or an exit code. */
+static int info_text_out(const char *image, const struct lb_image_info *i)
 {
-	tame(i->source_model);
-	tame(i->source_serial);
-	tame(i->tool_version);
-	tame(i->sha256);
-	for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++) {
-		tame(i->parts[k].fstype);
-		tame(i->parts[k].reason);
+	for (int part = 0; part < 2; part++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+
+		if (!m) {
+			fprintf(stderr, "lifeboat: info FAILED: %s\n",
+				strerror(errno));
+			return LB_EXIT_FAILURE;
+		}
+		if (part == 0)
+			info_text(m, image, i);
+		else
+			cli_rescue_info(image, m);      /* rescue: additive */
+		fclose(m);
+		if (buf)
+			put_escaped(buf, part);
+		free(buf);
 	}
+	return LB_EXIT_OK;
 }
 
 int cli_info(int argc, char **argv)
@@ -697,13 +735,8 @@ int cli_info(int argc, char **argv)
 	memset(&info, 0, sizeof info);
 	if ((r = lb_image_info(&ctx, a.pos[0], &info)) < 0)
 		return cli_fail("info", &ctx, r);
-	if (a.json)
-		info_json(a.pos[0], &info);
-	else {
-		tame_info(&info);
-		info_text(a.pos[0], &info);
-	}
 	if (!a.json)
-		cli_rescue_info(a.pos[0], stdout);      /* rescue: additive */
+		return info_text_out(a.pos[0], &info);
+	info_json(a.pos[0], &info);
 	return LB_EXIT_OK;
 }

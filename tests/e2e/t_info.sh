@@ -32,7 +32,9 @@ if have qemu-img; then
 else skip "info of a qemu-img image" "qemu-img missing"; fi
 
 # A hostile image's text (here the source model) never reaches the
-# terminal as control characters: an ESC in the LBOT model is shown as '?'.
+# terminal as control characters: an ESC in the LBOT model is shown as
+# \x1b (lb_text_escape, as list and probe show it), so is one in the
+# image's own name.
 cp "$T/img.qcow2" "$T/evil.qcow2"
 python3 - "$T/evil.qcow2" <<'PY'
 import sys
@@ -41,6 +43,11 @@ at = b.index(b'LBOT', 72) + 8 + 32          # extension data, model field
 f.seek(at); f.write(b'\x1b[2JEVIL\x07\x00'); f.close()
 PY
 out=$("$LIFEBOAT" info "$T/evil.qcow2" 2>&1)
-if grep -q '^source: *?\[2JEVIL?, ' <<<"$out" && ! grep -q $'\x1b' <<<"$out"; then
-	pass "info shows control characters from an image as '?'"
-else fail "info shows control characters from an image as '?'" "$(grep source <<<"$out" | cat -v)"; fi
+if grep -qF 'source:         \x1b[2JEVIL\x07, ' <<<"$out" && ! grep -q $'\x1b' <<<"$out"; then
+	pass "info shows control characters from an image escaped as \\xNN"
+else fail "info shows control characters from an image escaped as \\xNN" "$(grep source <<<"$out" | cat -v)"; fi
+cp "$T/img.qcow2" "$T/"$'a\x1b[2Jb.qcow2'
+out=$("$LIFEBOAT" info "$T/"$'a\x1b[2Jb.qcow2' 2>&1)
+if grep -qF 'a\x1b[2Jb.qcow2' <<<"$out" && ! grep -q $'\x1b' <<<"$out"; then
+	pass "info escapes an ESC in the image's name"
+else fail "info escapes an ESC in the image's name" "$(grep image <<<"$out" | cat -v)"; fi
