@@ -118,9 +118,9 @@ static int trim_block(struct rs *s, uint64_t a, uint64_t z);
 
 /* Data first: the first chunk (the partition table) as a copy read, and
  * when it fails, its trim (the reads the trim step would make later), so
- * that the planning, which reads through the page cache, is only tried
- * when the first page (the MBR, or a GPT's protective MBR and header) is
- * known to read; then the used blocks of the filesystems. */
+ * that the planning is only tried when sector 0 (the MBR or a GPT's
+ * protective MBR) is known to read; then the used blocks of the
+ * filesystems. */
 static int step_data_first(struct rs *s)
 {
 	uint64_t first = min64(RS_CHUNK, s->map.size);
@@ -135,7 +135,9 @@ static int step_data_first(struct rs *s)
 	    s->map.v[lb_rmap_find(&s->map, 0)].size <= first &&
 	    (r = trim_block(s, 0, s->map.v[lb_rmap_find(&s->map, 0)].size)))
 		return r;
-	lb_rs_plan_used(s, min64(4096, s->map.size));
+	/* Only sector 0 has to have read: the table reader reads each GPT
+	 * structure by its own sectors and names those that fail. */
+	lb_rs_plan_used(s, min64(s->sec, s->map.size));
 
 	for (size_t i = 0; s->have_used && i < s->used.n && !r; i++) {
 		uint64_t lo = down(s->used.v[i].off, s->sec);

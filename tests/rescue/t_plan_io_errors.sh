@@ -12,9 +12,9 @@
 # per-partition data-first plan, recovers every readable byte (cmp against
 # the source with the bad sectors zeroed) and marks exactly the bad sectors
 # (`lifeboat info`).  As root, the same through a loop device (the
-# kernel's block layer and page cache).  Not yet: a bad sector in the first 64 KiB (LBA 1,
-# the primary entry array, the MBR gap) still stops the rescue's own data
-# first (its pre-read in rescue_io.c wants all 64 KiB): skipped, said so.
+# kernel's block layer and page cache).  A bad sector in the first 64 KiB
+# (LBA 1, the MBR gap) no longer stops data first: the rescue plans once
+# sector 0 has read.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/rescue_lib.sh"
 
@@ -86,9 +86,7 @@ rescue_case() {
 	out=$(LIFEBOAT_FAULT_MAP=$T/$name.map "$LIFEBOAT" rescue "fault:$disk" \
 		"$T/$name.qcow2" --export-map "$T/$name.rmap" 2>&1)
 	rc=$?
-	if [ -z "$pat" ]; then
-		skip "rescue, $name: data first" "the bad sector lies in the first 64 KiB, which the rescue's own pre-read (rescue_io.c lb_rs_plan_used) still needs whole before it plans; probe and backup plan by used blocks here"
-	elif [ $rc = 0 ] && echo "$out" | grep -Eq "$pat" &&
+	if [ $rc = 0 ] && echo "$out" | grep -Eq "$pat" &&
 	   ! echo "$out" | grep -q "no used-block map"; then
 		pass "rescue, $name: data first ($pat)"
 	else
@@ -158,8 +156,8 @@ USED="partition 1 \(vfat\): used blocks; partition 2 \(ext4\): used blocks"
 rescue_case mbr-last "$T/mbr.img" "$L:1" "$USED"
 rescue_case mbr-last4k "$T/mbr.img" "$((N - 5)):1" "$USED"
 rescue_case gpt-backup "$T/gpt.img" "$L:1" "$USED"
-rescue_case gpt-primary "$T/gpt.img" "1:1" ""
-rescue_case mbr-gap "$T/mbr.img" "77:1" ""
+rescue_case gpt-primary "$T/gpt.img" "1:1" "$USED"
+rescue_case mbr-gap "$T/mbr.img" "77:1" "$USED"
 rescue_case fat-meta "$T/mbr.img" "$FATBAD:1" \
 	"partition 1 \(vfat\): raw \(I/O error at byte $((FATBAD * 512)) while reading its FAT.*partition 2 \(ext4\): used blocks"
 
