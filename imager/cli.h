@@ -49,6 +49,14 @@ int cli_rescue_info(const char *image, FILE *f);
 void cli_rescue_info_json(const char *image, FILE *f);
 
 /* cli_ui.c: progress, signals, confirmation, sizes, errors. */
+/* Prints the lines of S to stdout with control bytes and invalid UTF-8
+ * escaped (lb_text_escape); newlines kept.  With KEEP_CLEAN a line whose
+ * only escapes would be backslashes is printed as it is (text escaped
+ * already, e.g. newer rescue file lists).  cli_text.c. */
+void cli_put_escaped(const char *s, int keep_clean);
+/* printf through cli_put_escaped. */
+void cli_put_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 void cli_ctx_init(struct lb_ctx *ctx);
 /* Parses "4096", "64K", "4M", "4G", "1T" (binary units, optional "iB"/"B").
  * Returns 0 or -1. */

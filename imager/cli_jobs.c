@@ -665,40 +665,10 @@ static void info_json(const char *image, const struct lb_image_info *i)
 	printf("\n}\n");
 }
 
-/* Prints the lines of S to stdout through lb_text_escape: text from a
- * (possibly hostile) image (model, serial, labels, paths) must not drive
- * the terminal (trial 2 F16), as list and probe print.  With KEEP_CLEAN a
- * line whose only escapes would be backslashes is printed as it is: the
- * rescue's bad-file lines of newer images are escaped already (rescue
- * files), those of older ones may hold raw bytes. */
-static void put_escaped(const char *s, int keep_clean)
-{
-	while (*s) {
-		size_t n = strcspn(s, "\n"), bs = 0;
-		char *line = strndup(s, n), *esc = malloc(4 * n + 1);
-
-		if (!line || !esc) {
-			free(line);
-			free(esc);
-			return;
-		}
-		for (size_t k = 0; k < n; k++)
-			bs += line[k] == '\\';
-		size_t e = lb_text_escape(esc, 4 * n + 1, line);
-		fputs(keep_clean && e == n + 3 * bs ? line : esc, stdout);
-		free(line);
-		free(esc);
-		s += n;
-		if (*s == '\n') {
-			putchar('\n');
-			s++;
-		}
-	}
-}
 
 /* The text form of info: the image's fields, then the rescue's map and
  * files (cli_rescue.c), each written to memory, then through
- * put_escaped.  0 or an exit code. */
+ * cli_put_escaped.  0 or an exit code. */
 static int info_text_out(const char *image, const struct lb_image_info *i)
 {
 	for (int part = 0; part < 2; part++) {
@@ -717,7 +687,7 @@ static int info_text_out(const char *image, const struct lb_image_info *i)
 			cli_rescue_info(image, m);      /* rescue: additive */
 		fclose(m);
 		if (buf)
-			put_escaped(buf, part);
+			cli_put_escaped(buf, part);
 		free(buf);
 	}
 	return LB_EXIT_OK;

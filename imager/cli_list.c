@@ -11,41 +11,6 @@
 
 #include "cli.h"
 
-/* Prints S with every line's control bytes and invalid UTF-8 escaped
- * (lb_text_escape, as the rescue file lists): labels, models, serials and
- * partition names come from the disk and must not drive the terminal
- * (trial 2 F16).  The newlines of S itself are kept. */
-static void put_esc(const char *s)
-{
-	static char line[4096], esc[4 * 4096 + 1];
-
-	while (*s) {
-		size_t n = strcspn(s, "\n");
-		size_t k = n < sizeof line - 1 ? n : sizeof line - 1;
-
-		memcpy(line, s, k);
-		line[k] = 0;
-		lb_text_escape(esc, sizeof esc, line);
-		fputs(esc, stdout);
-		s += n;
-		if (*s == '\n') {
-			putchar('\n');
-			s++;
-		}
-	}
-}
-
-/* printf through put_esc. */
-static void __attribute__((format(printf, 1, 2))) put_text(const char *fmt, ...)
-{
-	static char raw[8192];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(raw, sizeof raw, fmt, ap);
-	va_end(ap);
-	put_esc(raw);
-}
 
 static void json_str(const char *key, const char *v, int comma)
 {
@@ -120,40 +85,40 @@ static void json_dev(const struct lb_device *d, int last)
 static void text_usage(const char *mp, int swap, const char *holder)
 {
 	if (mp[0])
-		put_text("  mounted at %s", mp);
+		cli_put_text("  mounted at %s", mp);
 	if (swap)
-		put_text("  swap");
+		cli_put_text("  swap");
 	if (holder[0])
-		put_text("  held by %s", holder);
+		cli_put_text("  held by %s", holder);
 }
 
 static void text_dev(const struct lb_device *d)
 {
 	char sz[32];
 
-	put_text("%-14s %10s  %u/%u  %-6s %s%s%s%s%s%s\n", d->path,
+	cli_put_text("%-14s %10s  %u/%u  %-6s %s%s%s%s%s%s\n", d->path,
 	       cli_human(d->size, sz, sizeof sz), d->logical_sector,
 	       d->physical_sector, d->transport, d->model[0] ? d->model : "-",
 	       d->serial[0] ? "  serial " : "", d->serial,
 	       d->rotational ? "  rotational" : "", d->removable ? "  removable" : "",
 	       d->read_only ? "  read-only" : "");
-	put_text("  %llu bytes, partition table: %s%s%s\n",
+	cli_put_text("  %llu bytes, partition table: %s%s%s\n",
 	       (unsigned long long)d->size, d->pttype[0] ? d->pttype : "none",
 	       d->is_lifeboat_medium ? "  [LIFEBOAT MEDIUM]" : "",
 	       d->in_use ? "  [IN USE]" : "");
 	if (d->fstype[0]) {
-		put_text("  whole disk: %s%s%s", d->fstype, d->label[0] ? " label " : "",
+		cli_put_text("  whole disk: %s%s%s", d->fstype, d->label[0] ? " label " : "",
 		       d->label);
 		text_usage(d->mountpoint, d->swap, d->holder);
-		put_text("\n");
+		cli_put_text("\n");
 	}
 	for (size_t i = 0; i < d->nparts; i++) {
 		const struct lb_partition *p = &d->parts[i];
-		put_text("  %-12s #%-2u at %12llu  %10s  %-6s %s", p->name, p->number,
+		cli_put_text("  %-12s #%-2u at %12llu  %10s  %-6s %s", p->name, p->number,
 		       (unsigned long long)p->start, cli_human(p->size, sz, sizeof sz),
 		       p->fstype[0] ? p->fstype : "-", p->label);
 		text_usage(p->mountpoint, p->swap, p->holder);
-		put_text("%s\n", p->has_node ? "" : "  (no node: use --partition)");
+		cli_put_text("%s\n", p->has_node ? "" : "  (no node: use --partition)");
 	}
 }
 

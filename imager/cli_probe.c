@@ -14,41 +14,6 @@
 
 #include "cli.h"
 
-/* Prints S with every line's control bytes and invalid UTF-8 escaped
- * (lb_text_escape, as the rescue file lists): labels, models, serials and
- * partition names come from the disk and must not drive the terminal
- * (trial 2 F16).  The newlines of S itself are kept. */
-static void put_esc(const char *s)
-{
-	static char line[4096], esc[4 * 4096 + 1];
-
-	while (*s) {
-		size_t n = strcspn(s, "\n");
-		size_t k = n < sizeof line - 1 ? n : sizeof line - 1;
-
-		memcpy(line, s, k);
-		line[k] = 0;
-		lb_text_escape(esc, sizeof esc, line);
-		fputs(esc, stdout);
-		s += n;
-		if (*s == '\n') {
-			putchar('\n');
-			s++;
-		}
-	}
-}
-
-/* printf through put_esc. */
-static void __attribute__((format(printf, 1, 2))) put_text(const char *fmt, ...)
-{
-	static char raw[8192];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(raw, sizeof raw, fmt, ap);
-	va_end(ap);
-	put_esc(raw);
-}
 #include "probe.h"
 
 static void print_plan(const struct lb_disk_plan *p, uint64_t size)
@@ -56,12 +21,12 @@ static void print_plan(const struct lb_disk_plan *p, uint64_t size)
 	static char buf[65536];
 
 	lb_pt_describe(&p->pt, buf, sizeof(buf));
-	put_esc(buf);
+	cli_put_escaped(buf, 0);
 	if (p->raw)
-		put_text("whole disk: raw (%s)\n", p->reason);
+		cli_put_text("whole disk: raw (%s)\n", p->reason);
 	for (size_t i = 0; i < p->nparts; i++) {
 		const struct lb_part_plan *q = &p->parts[i];
-		put_text("%s %u: start %llu, %llu bytes, %s%s%s%s uuid %s: %s, %llu bytes used: %s\n",
+		cli_put_text("%s %u: start %llu, %llu bytes, %s%s%s%s uuid %s: %s, %llu bytes used: %s\n",
 		       q->number ? "partition" : "whole disk", q->number,
 		       (unsigned long long)q->start, (unsigned long long)q->size,
 		       q->fs.type[0] ? q->fs.type : "unknown",
@@ -70,7 +35,7 @@ static void print_plan(const struct lb_disk_plan *p, uint64_t size)
 		       q->fs.mode == LB_FS_USED ? "used-blocks" : "raw",
 		       (unsigned long long)q->fs.used_bytes, q->fs.reason);
 	}
-	put_text("to store: %llu of %llu bytes (before zero detection and compression)\n",
+	cli_put_text("to store: %llu of %llu bytes (before zero detection and compression)\n",
 	       (unsigned long long)p->used_bytes, (unsigned long long)size);
 }
 
@@ -98,7 +63,7 @@ int cli_probe(int argc, char **argv)
 	span.path = argv[1];
 	if ((r = lb_plan_source_choice(&ctx, &span, table, &p)) < 0)
 		return cli_fail("probe", &ctx, r);
-	put_text("%s\n", argv[1]);
+	cli_put_text("%s\n", argv[1]);
 	print_plan(p, p->pt.disk_size);
 	lb_plan_free(p);
 	free(p);
