@@ -525,15 +525,20 @@ static void info_part(FILE *f, const struct lb_part_mode *m)
 /* What the SHA-256 is of (trial 2 F5): a rescue image holds unreadable
  * bytes as zeros, a used-blocks image free space as zeros; an unfinished
  * image has none yet (F6).  JSON: "sha256_kind". */
-static const char *hash_kind(const struct lb_image_info *i, int used)
+static const char *hash_kind(const struct lb_image_info *i)
 {
-	return i->sha256_pending ? "not-computed" :
-	       i->rescue ? "rescued-disk-unreadable-as-zeros" :
-	       used ? "restored-disk-free-space-as-zeros" : "source";
+	static const char *const kind[] = {
+		[LB_SHA_PENDING] = "not-computed", [LB_SHA_SOURCE] = "source",
+		[LB_SHA_FREE_AS_ZEROS] = "restored-disk-free-space-as-zeros",
+		[LB_SHA_UNREADABLE_AS_ZEROS] = "rescued-disk-unreadable-as-zeros",
+	};
+	return kind[lb_image_sha_kind(i)];
 }
 
-static void info_hash(FILE *f, const struct lb_image_info *i, int used)
+static void info_hash(FILE *f, const struct lb_image_info *i)
 {
+	int used = lb_image_sha_kind(i) == LB_SHA_FREE_AS_ZEROS;
+
 	if (i->sha256_pending)
 		fprintf(f, "sha256:         not computed yet (made when the %s "
 		       "finishes)\n", i->rescue ? "rescue" : "backup");
@@ -589,10 +594,7 @@ static void info_text(FILE *f, const char *image,
 	       i->tool_version);
 	/* A used-blocks image stores no free space: its SHA-256 is that of
 	 * the disk as it restores, not of the source (trial finding 4). */
-	int used = 0;
-	for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++)
-		used |= !i->parts[k].raw;
-	info_hash(f, i, used);
+	info_hash(f, i);
 	if (i->table != LB_TABLE_AUTO)   /* C013: the backup's --table */
 		fprintf(f, "partition table: %s trusted (chosen with --table %s: the disk's GPT and MBR disagree)\n",
 		       i->table == LB_TABLE_GPT ? "GPT" : "MBR",
@@ -618,10 +620,6 @@ static void jstr(const char *k, const char *v)
 
 static void info_json(const char *image, const struct lb_image_info *i)
 {
-	int used = 0;
-
-	for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++)
-		used |= !i->parts[k].raw;
 	printf("{\n  \"virtual_size\": %llu,\n  \"file_size\": %llu,\n"
 	       "  \"cluster_size\": %u,\n  \"compression\": \"%s\",\n"
 	       "  \"complete\": %s,\n  \"pieces\": %d,\n  \"joined_pieces\": %d,\n"
@@ -634,7 +632,7 @@ static void info_json(const char *image, const struct lb_image_info *i)
 	jstr("source_serial", i->source_serial);
 	jstr("tool_version", i->tool_version);
 	jstr("sha256", i->sha256_pending ? "" : i->sha256);
-	jstr("sha256_kind", hash_kind(i, used));     /* F5: what it is of */
+	jstr("sha256_kind", hash_kind(i));     /* F5: what it is of */
 	jstr("table_choice", i->table == LB_TABLE_GPT ? "gpt" :
 	     i->table == LB_TABLE_MBR ? "mbr" : "");
 	printf("  \"partitions\": [");

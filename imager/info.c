@@ -114,3 +114,15 @@ int lb_image_info(struct lb_ctx *ctx, const char *image,
 	}
 	return e;
 }
+
+enum lb_sha_kind lb_image_sha_kind(const struct lb_image_info *info)
+{
+	if (info->sha256_pending)
+		return LB_SHA_PENDING;
+	if (info->rescue)
+		return LB_SHA_UNREADABLE_AS_ZEROS;
+	for (uint32_t k = 0; k < info->nparts && k < LB_MAX_PART_MODES; k++)
+		if (!info->parts[k].raw)
+			return LB_SHA_FREE_AS_ZEROS;
+	return LB_SHA_SOURCE;
+}

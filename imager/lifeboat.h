@@ -333,6 +333,17 @@ int lb_table_partitions(struct lb_ctx *ctx, const char *disk,
 int lb_image_info(struct lb_ctx *ctx, const char *image,
 		  struct lb_image_info *out);
 
+/* What an image's SHA-256 (lb_image_info.sha256) is of: the source disk
+ * as read (raw images), the disk as it restores with free space as zeros
+ * (any used-blocks partition), the rescued disk with unreadable bytes as
+ * zeros (rescue images), or nothing yet (an unfinished image).  One rule
+ * for the CLI and the screens.  info.c. */
+enum lb_sha_kind {
+	LB_SHA_PENDING, LB_SHA_SOURCE, LB_SHA_FREE_AS_ZEROS,
+	LB_SHA_UNREADABLE_AS_ZEROS
+};
+enum lb_sha_kind lb_image_sha_kind(const struct lb_image_info *info);
+
 /* Checks whether PATH may be written as a restore or clone target for
  * NEED bytes: not mounted, not in use, not the Lifeboat medium, not holding
  * IMAGE (may be NULL), large enough.  Returns 0 or a negative errno with

@@ -29,19 +29,23 @@ const char *tui_err_words(int rc)
 
 const char *tui_sha_zeros(const struct lb_image_info *i)
 {
-	int used = 0;
-
-	for (uint32_t k = 0; k < i->nparts && k < LB_MAX_PART_MODES; k++)
-		used |= !i->parts[k].raw;
-	return i->rescue ? "unreadable bytes" : used ? "free space" : NULL;
+	switch (lb_image_sha_kind(i)) {
+	case LB_SHA_UNREADABLE_AS_ZEROS: return "unreadable bytes";
+	case LB_SHA_FREE_AS_ZEROS: return "free space";
+	default: return NULL;
+	}
 }
 
 const char *tui_sha_kind(const struct lb_image_info *i)
 {
-	return i->sha256_pending ? "not computed yet" :
-	       i->rescue ? "of the rescued disk, unreadable bytes as zeros" :
-	       tui_sha_zeros(i) ? "of the restored disk, free space as zeros" :
-	       "of the source disk";
+	switch (lb_image_sha_kind(i)) {
+	case LB_SHA_PENDING: return "not computed yet";
+	case LB_SHA_UNREADABLE_AS_ZEROS:
+		return "of the rescued disk, unreadable bytes as zeros";
+	case LB_SHA_FREE_AS_ZEROS:
+		return "of the restored disk, free space as zeros";
+	default: return "of the source disk";
+	}
 }
 
 const char *tui_rescue_bytes(const struct lb_image_info *i, char *buf,

@@ -218,8 +218,8 @@ void tui_result(int ok, const char *title, const char *headline,
 		const char *const *lines, int n);
 /* Words for an engine error code. */
 const char *tui_err_words(int rc);
-/* What an image's SHA-256 is of, in the engine's words (trial 2 F5, as
- * `lifeboat info`/`verify` say it): "of the rescued disk, unreadable bytes
+/* What an image's SHA-256 is of (the engine's lb_image_sha_kind, in
+ * words as `lifeboat info`/`verify` say it): "of the rescued disk, unreadable bytes
  * as zeros", "of the restored disk, free space as zeros", "of the source
  * disk", or "not computed yet" for an unfinished image.  tui_sha_zeros:
  * just what it holds as zeros ("unreadable bytes" / "free space"), NULL
