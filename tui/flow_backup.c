@@ -139,6 +139,8 @@ static int ok_lines(const struct tui_job *j, const char *image,
 		 have && info.pieces > 1 ? " (split into pieces)" : "");
 	snprintf(l[n++], 700, "SHA-256:  %s", have && info.sha256[0] ?
 		 info.sha256 : "(not recorded)");
+	if (have && info.sha256[0])     /* what it is of, as the engine says */
+		snprintf(l[n++], 700, "          (%s)", tui_sha_kind(&info));
 	l[n++][0] = '\0';
 	snprintf(l[n++], 700, "What next: keep the drive with the image safe. "
 		 "V (Verify an image) checks it again at any time; R (Restore "

@@ -40,6 +40,7 @@ if ! tui_wait "Backup result" 120; then
 elif ! engine_missing "backup: finishes" "back up"; then
 	shown "backup: success in plain words" "Backup finished: the image is complete."
 	check "backup: checksum shown" grep -qE "SHA-256: +[0-9a-f]{64}" <<<"$(screen)"
+	check "backup: says what the checksum is of, as info does" grep -qE "\(of the (source disk|restored disk, free space as zeros)\)" <<<"$(screen)"
 	shown "backup: log location shown" "The log of this session is in"
 	shown "backup: says what to do next" "What next"
 	check "backup: qemu-img check passes" qemu-img check "$T/imgs/disk.qcow2"
